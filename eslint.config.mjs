@@ -28,7 +28,10 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { ...globals.node } },
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { ...globals.node },
+    },
   },
   // shared/: pure code, imports only shared/.
   {
@@ -39,7 +42,10 @@ export default tseslint.config(
         {
           paths: [noElectron],
           patterns: [
-            { group: ['**/main/**', '**/renderer/**', '../main/*', '../renderer/*'], message: 'shared/ imports only shared/.' },
+            {
+              group: ['**/main/**', '**/renderer/**', '../main/*', '../renderer/*'],
+              message: 'shared/ imports only shared/.',
+            },
             { group: nodeBuiltins, message: 'shared/ runs in the renderer too: no Node built-ins.' },
           ],
         },
@@ -89,7 +95,10 @@ export default tseslint.config(
           paths: [noElectron, { name: 'serialport', message: 'Parsing code is pure: no I/O.' }],
           patterns: [
             { group: nodeBuiltins, message: 'Parsing code is pure: no Node built-ins.' },
-            { group: ['**/engine/**', '**/transport/**', '**/emulator/**', '**/core/**'], message: 'Parsing code imports only pure code.' },
+            {
+              group: ['**/engine/**', '**/transport/**', '**/emulator/**', '**/core/**'],
+              message: 'Parsing code imports only pure code.',
+            },
           ],
         },
       ],
@@ -104,7 +113,9 @@ export default tseslint.config(
         'error',
         {
           paths: [noElectron],
-          patterns: [{ group: ['**/emulator/**'], message: 'The core meets virtual modules only through a transport.' }],
+          patterns: [
+            { group: ['**/emulator/**'], message: 'The core meets virtual modules only through a transport.' },
+          ],
         },
       ],
     },

@@ -1,0 +1,74 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Two linked pseudo-terminals made by socat: bytes written to one come out of the other, like a null-modem cable. */
+export interface PtyPair {
+  /** The end the station opens. */
+  readonly a: string;
+  /** The far end (a test opens it to play the device). */
+  readonly b: string;
+  /** Kills socat: both ends vanish, as a device being unplugged. Resolves when socat has exited. */
+  unplug(): Promise<void>;
+  /** Unplugs (if still plugged) and removes the temporary directory. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `socat pty,raw,echo=0,link=a pty,raw,echo=0,link=b` and resolves once socat reports its transfer loop,
+ * i.e. once both links exist. Used by the transport and engine integration tests and the engine benchmark.
+ */
+export async function startPtyPair(): Promise<PtyPair> {
+  const dir = await mkdtemp(join(tmpdir(), 'fleet-pty-'));
+  const a = join(dir, 'a');
+  const b = join(dir, 'b');
+  const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    await waitForTransferLoop(child);
+  } catch (error: unknown) {
+    if (child.pid !== undefined) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  // From here on socat's diagnostics are of no interest, but the pipe must keep draining.
+  child.stderr.resume();
+  const unplug = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  };
+  return {
+    a,
+    b,
+    unplug,
+    stop: async () => {
+      await unplug();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function waitForTransferLoop(child: ChildProcessByStdio<null, null, Readable>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let log = '';
+    const onData = (chunk: Buffer): void => {
+      log += chunk.toString('utf8');
+      if (log.includes('starting data transfer loop')) {
+        child.stderr.off('data', onData);
+        resolve();
+      }
+    };
+    child.stderr.on('data', onData);
+    child.once('error', (error) => reject(new Error(`cannot start socat: ${error.message}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`socat exited (${String(code)}) before its ptys were ready: ${log}`)),
+    );
+  });
+}

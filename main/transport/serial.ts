@@ -1,0 +1,127 @@
+import { SerialPort } from 'serialport';
+import type { ByteTransport, Disposable } from './types';
+
+/** How to open a port. Quectel USB AT ports ignore the line settings, but a UART module needs them: 115200 8N1. */
+export interface SerialOpenOptions {
+  readonly path: string;
+  readonly baudRate?: number;
+  readonly dataBits?: 5 | 6 | 7 | 8;
+  readonly stopBits?: 1 | 2;
+  readonly parity?: 'none' | 'even' | 'odd';
+}
+
+/** Opening a serial port failed (missing device, no permission, busy). The message names the path and the cause. */
+export class SerialOpenError extends Error {
+  constructor(
+    readonly path: string,
+    cause: string,
+  ) {
+    super(`cannot open serial port ${path}: ${cause}`);
+    this.name = 'SerialOpenError';
+  }
+}
+
+/**
+ * ByteTransport over `serialport`, for real USB ports and pseudo-terminals. It must live on the main thread:
+ * serialport's reads crash inside worker threads, so only parsing is moved off this thread (see ParserPool).
+ */
+export class SerialTransport implements ByteTransport {
+  readonly id: string;
+  private readonly dataListeners = new Set<(chunk: Uint8Array) => void>();
+  private readonly closeListeners = new Set<(error: Error | undefined) => void>();
+  private closed = false;
+
+  private constructor(private readonly port: SerialPort) {
+    this.id = port.path;
+    port.on('data', (chunk: Buffer) => {
+      for (const listener of [...this.dataListeners]) listener(chunk);
+    });
+    // serialport emits 'close' with a DisconnectedError when the device vanishes, and without one after close().
+    port.on('close', (error: unknown) => {
+      this.finish(error instanceof Error ? describeVanish(this.id, error) : undefined);
+    });
+    // An 'error' event without a listener would throw and end the process; a port error means the port is gone.
+    port.on('error', (error: Error) => {
+      this.finish(describeVanish(this.id, error));
+    });
+  }
+
+  /** Opens `options.path` (115200 8N1 unless told otherwise). Rejects with SerialOpenError, never throws. */
+  static open(options: SerialOpenOptions): Promise<SerialTransport> {
+    return new Promise((resolve, reject) => {
+      let port: SerialPort;
+      try {
+        port = new SerialPort({
+          path: options.path,
+          baudRate: options.baudRate ?? 115200,
+          dataBits: options.dataBits ?? 8,
+          stopBits: options.stopBits ?? 1,
+          parity: options.parity ?? 'none',
+          autoOpen: false,
+        });
+      } catch (error: unknown) {
+        reject(new SerialOpenError(options.path, messageOf(error)));
+        return;
+      }
+      port.open((error) => {
+        if (error) reject(new SerialOpenError(options.path, error.message));
+        else resolve(new SerialTransport(port));
+      });
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.closed && this.port.isOpen;
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    if (!this.isOpen) return Promise.reject(new Error(`serial port ${this.id} is closed`));
+    return new Promise((resolve, reject) => {
+      this.port.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength), (error) => {
+        if (error) reject(new Error(`write to serial port ${this.id} failed: ${error.message}`));
+        else resolve();
+      });
+    });
+  }
+
+  onData(listener: (chunk: Uint8Array) => void): Disposable {
+    this.dataListeners.add(listener);
+    return { dispose: () => this.dataListeners.delete(listener) };
+  }
+
+  onClose(listener: (error: Error | undefined) => void): Disposable {
+    this.closeListeners.add(listener);
+    return { dispose: () => this.closeListeners.delete(listener) };
+  }
+
+  close(): Promise<void> {
+    if (this.closed || !this.port.isOpen) {
+      this.finish(undefined);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.port.close(() => {
+        this.finish(undefined);
+        resolve();
+      });
+    });
+  }
+
+  /** Fires the close listeners exactly once, whatever mix of 'close' and 'error' events serialport sends. */
+  private finish(error: Error | undefined): void {
+    if (this.closed) return;
+    this.closed = true;
+    const listeners = [...this.closeListeners];
+    this.closeListeners.clear();
+    this.dataListeners.clear();
+    for (const listener of listeners) listener(error);
+  }
+}
+
+function describeVanish(path: string, error: Error): Error {
+  return new Error(`serial port ${path} vanished: ${error.message}`);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

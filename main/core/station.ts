@@ -1,0 +1,258 @@
+import type { AtOutcomeView, EventName, EventPayload, ModuleInfo, Result, TranscriptLine } from '../../shared/contract';
+import { fail, ok } from '../../shared/contract';
+import { AtCommandError, AtError } from '../at/errors';
+import type { AtOutcome, AtRequest } from '../at/request';
+import type { ByteTransport, Disposable } from '../transport/types';
+import type { AtPort, AtPortFactory } from './at-port';
+import { decodeAnswer, explainFinal, readIdentity, readNumber } from './decode';
+import { Emitter } from './emitter';
+import { redactLine } from './redact';
+
+export interface StationOptions {
+  /** Builds the AT path of each attached transport (the AT engine, or the line port in tests/demo). */
+  readonly openPort: AtPortFactory;
+  /** Transcript lines are pushed in batches at most this often (ms). */
+  readonly transcriptBatchMs?: number;
+  /** How many transcript lines each module keeps for late-joining clients. */
+  readonly transcriptKeep?: number;
+  /** Time limit of a guided-session command. */
+  readonly commandTimeoutMs?: number;
+  /** How long identification waits for a module that has not finished booting (it ignores commands before RDY). */
+  readonly bootWaitMs?: number;
+}
+
+interface ModuleRecord {
+  info: ModuleInfo;
+  readonly transport: ByteTransport;
+  readonly port: AtPort;
+  readonly transcript: TranscriptLine[];
+  seq: number;
+  readonly subscriptions: Disposable[];
+}
+
+/** Commands with a data phase (`> ` prompt or CONNECT) need a provisioning flow, not a typed line. */
+const dataPhaseCommands = /^AT\+(QMTPUBEX=|QMTPUB=|QFUPL=|QMTCFG="willex",\d+,)/i;
+
+/**
+ * The station core: keeps the attached modules, runs AT on them through their AT path and emits typed events
+ * (the contract's). It never sees bytes, windows or virtual modules: the composition root hands it transports.
+ */
+export class Station {
+  private readonly modules = new Map<string, ModuleRecord>();
+  private readonly emitters: { [E in EventName]: Emitter<EventPayload<E>> } = {
+    modulesChanged: new Emitter(),
+    transcriptLines: new Emitter(),
+  };
+  private pendingLines: TranscriptLine[] = [];
+  private batchTimer: ReturnType<typeof setTimeout> | undefined;
+  private disposed = false;
+  private readonly batchMs: number;
+  private readonly keep: number;
+  private readonly commandTimeoutMs: number;
+  private readonly bootWaitMs: number;
+
+  constructor(private readonly options: StationOptions) {
+    this.batchMs = options.transcriptBatchMs ?? 50;
+    this.keep = options.transcriptKeep ?? 1000;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 10_000;
+    this.bootWaitMs = options.bootWaitMs ?? 15_000;
+  }
+
+  on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): Disposable {
+    const emitter: Emitter<EventPayload<E>> = this.emitters[name];
+    return emitter.on(listener);
+  }
+
+  list(): ModuleInfo[] {
+    return [...this.modules.values()].map((m) => m.info);
+  }
+
+  /** Adds a module behind `transport`, then identifies it in the background (model, revision, IMEI, ICCID). */
+  attach(transport: ByteTransport): void {
+    if (this.disposed) throw new Error('the station is shut down');
+    if (this.modules.has(transport.id)) throw new Error(`a module is already attached on ${transport.id}`);
+    const port = this.options.openPort(transport);
+    const record: ModuleRecord = {
+      info: {
+        id: transport.id,
+        port: transport.id,
+        model: null,
+        revision: null,
+        imei: null,
+        iccid: null,
+        state: 'identifying',
+        problem: null,
+      },
+      transport,
+      port,
+      transcript: [],
+      seq: 0,
+      subscriptions: [],
+    };
+    record.subscriptions.push(
+      port.onTranscript((entry) => this.record(record, entry.dir, entry.text, entry.at)),
+      transport.onClose((error) => {
+        this.update(record, {
+          state: 'disconnected',
+          problem: error === undefined ? 'The port was closed.' : `The port went away: ${error.message}`,
+        });
+      }),
+    );
+    this.modules.set(transport.id, record);
+    this.emitModules();
+    void this.identify(record);
+  }
+
+  /** Sends one typed AT command (guided session). A module's ERROR is an outcome; failures are error data. */
+  async sendAt(moduleId: string, line: string): Promise<Result<AtOutcomeView>> {
+    const record = this.modules.get(moduleId);
+    if (record === undefined)
+      return fail('unknown-module', `no module "${moduleId.slice(0, 80)}" is attached`, 'moduleId');
+    if (record.info.state === 'disconnected') {
+      return fail('module-unavailable', `${moduleId} is disconnected`, 'moduleId');
+    }
+    const command = line.trim();
+    if (dataPhaseCommands.test(command)) {
+      return fail(
+        'invalid-input',
+        'line: this command has a data phase; the guided session sends plain commands only',
+        'line',
+      );
+    }
+    const redacted = redactLine(command);
+    const previous = record.info.state;
+    this.update(record, { state: 'busy' });
+    try {
+      const outcome = await record.port.run(rawRequest(command, redacted, this.commandTimeoutMs));
+      const decoded = decodeAnswer(command, outcome);
+      return ok({
+        moduleId,
+        command: redacted,
+        verdict: 'ok',
+        final: outcome.final.raw,
+        lines: outcome.responses.map((r) => redactLine(r.raw)),
+        summary: decoded.summary,
+        fields: decoded.fields.map((f) => ({ label: f.label, value: redactLine(f.value) })),
+        elapsedMs: outcome.elapsedMs,
+      });
+    } catch (error) {
+      if (error instanceof AtCommandError) {
+        const final = error.detail.final ?? 'ERROR';
+        return ok({
+          moduleId,
+          command: redacted,
+          verdict: 'error',
+          final,
+          lines: [],
+          summary: explainFinal(final, error.detail.cmeCode),
+          fields: [],
+          elapsedMs: 0,
+        });
+      }
+      return failureOf(error);
+    } finally {
+      if (record.info.state === 'busy') this.update(record, { state: previous === 'busy' ? 'ready' : previous });
+    }
+  }
+
+  transcript(moduleId: string, limit = 500): Result<TranscriptLine[]> {
+    const record = this.modules.get(moduleId);
+    if (record === undefined)
+      return fail('unknown-module', `no module "${moduleId.slice(0, 80)}" is attached`, 'moduleId');
+    return ok(record.transcript.slice(-limit));
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    if (this.batchTimer !== undefined) clearTimeout(this.batchTimer);
+    const records = [...this.modules.values()];
+    this.modules.clear();
+    for (const r of records) for (const s of r.subscriptions) s.dispose();
+    await Promise.all(records.map((r) => r.port.dispose()));
+    for (const e of Object.values(this.emitters)) e.clear();
+  }
+
+  /** Waits for the module to answer `AT` (it stays silent until RDY), then reads its identity. */
+  private async identify(record: ModuleRecord): Promise<void> {
+    const deadline = Date.now() + this.bootWaitMs;
+    const run = <T>(line: string, parse: (o: AtOutcome) => T, timeoutMs = 2000): Promise<T> =>
+      record.port.run({ line, redacted: line, timeoutMs, parse });
+    try {
+      for (;;) {
+        try {
+          await run('AT', () => undefined, 1000);
+          break;
+        } catch (error) {
+          if (!(error instanceof AtError) || error.code !== 'timeout' || Date.now() > deadline) throw error;
+        }
+      }
+      const id = await run('ATI', (o) => readIdentity(o.responses));
+      const imei = await run('AT+CGSN', (o) => readNumber(o.responses, '+CGSN'));
+      const iccid = await run('AT+QCCID', (o) => readNumber(o.responses, '+QCCID')).catch(() => undefined);
+      this.update(record, {
+        state: 'ready',
+        model: id.model ?? null,
+        revision: id.revision ?? null,
+        imei: imei ?? null,
+        iccid: iccid ?? null,
+        problem: iccid === undefined ? 'No SIM card identity (AT+QCCID failed).' : null,
+      });
+    } catch (error) {
+      if (record.info.state === 'disconnected' || this.disposed) return;
+      this.update(record, {
+        state: 'error',
+        problem: `Identification failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+      });
+    }
+  }
+
+  private update(record: ModuleRecord, patch: Partial<ModuleInfo>): void {
+    if (record.info.state === 'disconnected' && patch.state !== undefined && patch.state !== 'disconnected') return;
+    record.info = { ...record.info, ...patch };
+    if (this.modules.get(record.info.id) === record) this.emitModules();
+  }
+
+  private emitModules(): void {
+    this.emitters.modulesChanged.fire(this.list());
+  }
+
+  private record(record: ModuleRecord, dir: TranscriptLine['dir'], text: string, at: number): void {
+    const line: TranscriptLine = { moduleId: record.info.id, seq: record.seq++, at, dir, text: redactLine(text) };
+    record.transcript.push(line);
+    if (record.transcript.length > this.keep) record.transcript.splice(0, record.transcript.length - this.keep);
+    this.pendingLines.push(line);
+    this.batchTimer ??= setTimeout(() => this.flushLines(), this.batchMs);
+  }
+
+  private flushLines(): void {
+    this.batchTimer = undefined;
+    const lines = this.pendingLines;
+    this.pendingLines = [];
+    if (lines.length > 0 && !this.disposed) this.emitters.transcriptLines.fire(lines);
+  }
+}
+
+/** A typed line as one transaction: no payload, no completion; the outcome is the answer itself. */
+function rawRequest(line: string, redacted: string, timeoutMs: number): AtRequest<AtOutcome> {
+  return { line, redacted, timeoutMs, parse: (outcome) => outcome };
+}
+
+function failureOf(error: unknown): Result<never> {
+  if (error instanceof AtError) {
+    switch (error.code) {
+      case 'timeout':
+        return fail('timeout', `The module did not answer in time: ${redactLine(error.message)}`);
+      case 'port-closed':
+        return fail('port-closed', error.message);
+      case 'bad-response':
+        return fail('bad-response', error.message);
+      case 'invalid-parameter':
+        return fail('invalid-input', error.message, 'line');
+      case 'busy':
+      case 'cancelled':
+      case 'command-error':
+        return fail('module-unavailable', error.message);
+    }
+  }
+  return fail('internal', error instanceof Error ? redactLine(error.message) : 'unexpected failure');
+}

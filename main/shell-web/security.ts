@@ -1,0 +1,44 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/**
+ * The web shell only talks to pages it served itself: the Host header must name the loopback address it listens
+ * on (defeats DNS rebinding) and a present Origin must be that same origin (defeats cross-site requests).
+ */
+export function allowedOrigins(port: number): Set<string> {
+  return new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+}
+
+export function checkRequest(headers: IncomingHttpHeaders, port: number): string | undefined {
+  const origins = allowedOrigins(port);
+  const host = headers.host;
+  if (host === undefined || !origins.has(`http://${host}`)) return 'unexpected Host header';
+  const origin = headers.origin;
+  if (origin !== undefined && !origins.has(origin)) return 'cross-origin requests are not allowed';
+  return undefined;
+}
+
+/** A strict policy: everything from the shell itself, the socket back to it, nothing inline, no framing. */
+export function contentSecurityPolicy(port: number): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+export function securityHeaders(port: number): Record<string, string> {
+  return {
+    'Content-Security-Policy': contentSecurityPolicy(port),
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+  };
+}

@@ -1,0 +1,60 @@
+import { splitParams } from './split-params';
+
+/**
+ * What the parser needs to know about a command line it saw (echo) or was told about (noteCommand): the name
+ * its information responses carry, and whether payload bytes follow a `> ` prompt or `CONNECT`.
+ */
+export interface CommandInfo {
+  /** The line as written, without CR. */
+  readonly line: string;
+  /** `+QMTOPEN` for `AT+QMTOPEN=...` (upper case); null for basic commands (`ATE0`, `ATI`, `AT`). */
+  readonly name: string | null;
+  readonly kind: 'test' | 'read' | 'write' | 'exec';
+  /** Bytes the host sends after the prompt or CONNECT; with echo on, the module echoes them back. */
+  readonly payload: { readonly after: 'prompt' | 'connect'; readonly length: number } | null;
+  /** ATE0 turns echo off, ATE1 (and factory reset) turn it on; null for any other command. */
+  readonly setsEcho: boolean | null;
+}
+
+/** Largest payload the parser will count as one `data` event (a QFUPL certificate is a few KiB). */
+export const MAX_DATA_PHASE = 1 << 20;
+
+/**
+ * Commands that are followed by a payload phase, with where its length is found. One table rather than
+ * special cases, so adding e.g. AT+QISEND is one line.
+ */
+const payloadCommands: Readonly<
+  Record<string, (params: readonly string[]) => { after: 'prompt' | 'connect'; length: string | undefined } | null>
+> = {
+  // AT+QMTPUBEX=<client_idx>,<msgid>,<qos>,<retain>,<topic>,<length>
+  '+QMTPUBEX': (p) => ({ after: 'prompt', length: p[5] }),
+  // AT+QMTCFG="willex",<client_idx>,<will_fg>,<will_qos>,<will_retain>,<willtopic>,<will_len>
+  '+QMTCFG': (p) => (p[0]?.toLowerCase() === 'willex' && p[2] === '1' ? { after: 'prompt', length: p[6] } : null),
+  // AT+QFUPL=<name>,<size>[,<timeout>[,<ackmode>]]
+  '+QFUPL': (p) => ({ after: 'connect', length: p[1] }),
+};
+
+const COMMAND = /^AT(?:([+$%^][A-Z0-9_]+)(=\?|\?|=)?(.*))?/i;
+const ECHO_SETTING = /^AT(?:E([01]?)|&F0?|Z0?)$/i;
+
+/** Parses a command line. Never throws: anything that is not `AT...` gives a basic command with no payload. */
+export function parseCommandLine(line: string): CommandInfo {
+  const trimmed = line.trim();
+  const match = COMMAND.exec(trimmed);
+  const rawName = match?.[1];
+  const name = rawName === undefined ? null : rawName.toUpperCase();
+  const op = match?.[2];
+  const kind = op === '=?' ? 'test' : op === '?' ? 'read' : op === '=' ? 'write' : 'exec';
+  let payload: CommandInfo['payload'] = null;
+  if (name !== null && kind === 'write') {
+    const rule = payloadCommands[name];
+    const found = rule?.(splitParams(match?.[3] ?? ''));
+    if (found?.length !== undefined && /^\d{1,9}$/.test(found.length)) {
+      const length = Number(found.length);
+      if (length > 0 && length <= MAX_DATA_PHASE) payload = { after: found.after, length };
+    }
+  }
+  const echo = ECHO_SETTING.exec(trimmed);
+  const setsEcho = echo === null ? null : echo[1] !== '0';
+  return { line: trimmed, name, kind, payload, setsEcho };
+}

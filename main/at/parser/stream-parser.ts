@@ -1,0 +1,422 @@
+import type { AtEvent } from '../types';
+import { classifyLine } from './classify-line';
+import { parseCommandLine, type CommandInfo } from './command-info';
+import { decodeText, escapeBytes, hasControlBytes } from './text';
+
+/** Longest ordinary line kept; a longer one is reported as `unknown` / `overlong` and skipped to its end. */
+export const MAX_LINE = 4096;
+/** Longest +QMTRECV line (header and payload) kept whole. */
+export const MAX_RECV_LINE = 64 * 1024;
+/** Longest +QMTRECV header (`+QMTRECV: <idx>,<msgid>,"<topic>",<len>,`) looked at for the payload's quote. */
+const MAX_RECV_HEADER = 1024;
+
+const CR = 0x0d;
+const LF = 0x0a;
+const QUOTE = 0x22;
+const SPACE = 0x20;
+const PROMPT = 0x3e;
+
+/** Where the parser is in the byte stream. */
+const enum Mode {
+  /** Reading a line (or nothing yet). */
+  Line,
+  /** Skipping the rest of an overlong line. */
+  Discard,
+  /** Just after `>`: one space belongs to the prompt. */
+  PromptSpace,
+  /** Counting payload bytes after `> ` or CONNECT. */
+  Data,
+  /** Reading a +QMTRECV payload of known length. */
+  RecvCounted,
+  /** After a counted payload: its closing quote. */
+  RecvClosingQuote,
+  /** Reading a +QMTRECV payload without length: up to a quote followed by CR or LF. */
+  RecvQuoted,
+}
+
+interface InFlight {
+  readonly info: CommandInfo;
+  /** Echo is known to be on and this command's echo has not arrived yet: lines before it are not its own. */
+  awaitingEcho: boolean;
+  echoSeen: boolean;
+  finalSeen: boolean;
+  payloadDone: boolean;
+}
+
+interface RecvHeader {
+  readonly text: string;
+  readonly clientIdx: number;
+  readonly msgid: number;
+  readonly topic: string;
+  readonly payloadLength: number | null;
+}
+
+const RECV_PREFIX = [0x2b, 0x51, 0x4d, 0x54, 0x52, 0x45, 0x43, 0x56, 0x3a]; // "+QMTRECV:"
+const RECV_HEADER = /^\+QMTRECV: ?(\d{1,9}),(\d{1,9}),"([^"]*)",(?:(\d{1,9}),)?$/;
+
+/**
+ * The streaming AT parser of one port: bytes in, typed events out. Pure (no I/O, no timers), so it runs the
+ * same in a worker thread, in the log decoder and in tests.
+ *
+ * It is a byte-level state machine whose every decision depends only on the bytes seen and the commands noted
+ * before them, never on how the bytes were chunked: any split of the same stream gives the same events. It
+ * never throws on input, and keeps at most one line (MAX_LINE, or MAX_RECV_LINE for +QMTRECV) or one payload
+ * phase (MAX_DATA_PHASE) in memory.
+ *
+ * +QMTRECV without `<payload_len>`: the payload ends at the first quote that is directly followed by CR or LF.
+ * A payload that itself contains `"\r\n` cannot be told apart from its end without waiting for bytes that may
+ * never come (the URC is often the last thing on the line), so it is cut there and the rest of it surfaces as
+ * `unknown` lines. The station configures `AT+QMTCFG="recv/mode",<idx>,0,1` so that the length is present,
+ * and with the length any payload is taken exactly.
+ */
+export class AtStreamParser {
+  private mode = Mode.Line;
+  private line = new Uint8Array(256);
+  private lineLength = 0;
+  private command: InFlight | null = null;
+  /** Whether echo is on: true once an echo is seen, false after ATE0; unknown at start and after RDY. */
+  private echoOn: boolean | null = null;
+  /** A CR just ended a line that started a data phase: an LF right after it is still the line ending. */
+  private skipLf = false;
+  private data = new Uint8Array(0);
+  private dataLength = 0;
+  private recv: RecvHeader | null = null;
+  /** The previous byte of a length-less +QMTRECV payload was a quote that may be its closing one. */
+  private pendingQuote = false;
+
+  /**
+   * The engine is about to write `line` (without CR). Its answer lines are responses; a `+NAME:` line of the
+   * same name after its final result is a URC; a prompt or CONNECT is followed by its payload when echo is on.
+   */
+  noteCommand(line: string): void {
+    this.command = {
+      info: parseCommandLine(line),
+      awaitingEcho: this.echoOn === true,
+      echoSeen: false,
+      finalSeen: false,
+      payloadDone: false,
+    };
+  }
+
+  /** Feeds bytes; returns the events they complete, in order. Never throws on any input. */
+  push(bytes: Uint8Array): AtEvent[] {
+    const out: AtEvent[] = [];
+    let i = 0;
+    const n = bytes.length;
+    while (i < n) {
+      switch (this.mode) {
+        case Mode.Line:
+          i = this.readLine(bytes, i, out);
+          break;
+        case Mode.Discard: {
+          let j = i;
+          while (j < n && bytes[j] !== CR && bytes[j] !== LF) j++;
+          if (j < n) this.mode = Mode.Line;
+          i = j;
+          break;
+        }
+        case Mode.PromptSpace:
+          if (bytes[i] === SPACE) i++;
+          this.mode = Mode.Line;
+          this.maybeStartData('prompt');
+          break;
+        case Mode.Data:
+          i = this.readData(bytes, i, out);
+          break;
+        case Mode.RecvCounted:
+          i = this.readRecvCounted(bytes, i);
+          break;
+        case Mode.RecvClosingQuote:
+          // A wrong length leaves no quote here: the payload is still what the length said, and the byte is
+          // read again as the start of a line.
+          if (bytes[i] === QUOTE) i++;
+          this.emitRecv(out);
+          break;
+        case Mode.RecvQuoted:
+          i = this.readRecvQuoted(bytes, i, out);
+          break;
+      }
+    }
+    return out;
+  }
+
+  /** Line mode: the `> ` prompt at a line start, otherwise bytes up to CR or LF. */
+  private readLine(bytes: Uint8Array, start: number, out: AtEvent[]): number {
+    const n = bytes.length;
+    if (this.lineLength === 0) {
+      const first = bytes[start];
+      if (first === CR || first === LF) return start + 1; // empty line, or the LF of a CR LF
+      if (first === PROMPT) {
+        out.push({ kind: 'prompt', raw: '> ' });
+        this.mode = Mode.PromptSpace;
+        return start + 1;
+      }
+    }
+    let end = start;
+    while (end < n) {
+      const c = bytes[end];
+      if (c === CR || c === LF) break;
+      end++;
+    }
+    if (this.isRecvLine(bytes, start, end)) return this.readRecvHeader(bytes, start, end, out);
+    const limit = MAX_LINE - this.lineLength;
+    if (end - start > limit) {
+      this.append(bytes, start, start + limit);
+      this.emitOverlong(out);
+      this.mode = Mode.Discard;
+      return start + limit + 1;
+    }
+    if (end === n) {
+      this.append(bytes, start, end);
+      return end;
+    }
+    if (this.lineLength === 0) {
+      this.endLine(bytes, start, end, bytes[end] === CR, out);
+    } else {
+      this.append(bytes, start, end);
+      this.endLine(this.line, 0, this.lineLength, bytes[end] === CR, out);
+      this.lineLength = 0;
+    }
+    return end + 1;
+  }
+
+  /** Whether the line being read (held part plus bytes[start, end)) begins with `+QMTRECV:`. */
+  private isRecvLine(bytes: Uint8Array, start: number, end: number): boolean {
+    if (this.lineLength + (end - start) < RECV_PREFIX.length) return false;
+    for (let k = 0; k < RECV_PREFIX.length; k++) {
+      const c = k < this.lineLength ? this.line[k] : bytes[start + k - this.lineLength];
+      if (c !== RECV_PREFIX[k]) return false;
+    }
+    return true;
+  }
+
+  /**
+   * A +QMTRECV line: at each quote, check whether what precedes it is a complete message header; if so the
+   * quote opens the payload, which is then read by length or up to its closing quote, CR LF and all.
+   */
+  private readRecvHeader(bytes: Uint8Array, start: number, end: number, out: AtEvent[]): number {
+    for (let q = start; q < end; q++) {
+      if (bytes[q] !== QUOTE) continue;
+      // A header is short; past this, no quote can open a payload (and garbage cannot cost quadratic time).
+      if (this.lineLength + (q - start) > MAX_RECV_HEADER) break;
+      this.append(bytes, start, q);
+      const header = this.matchRecvHeader();
+      if (header !== null) {
+        this.lineLength = 0;
+        this.recv = header;
+        this.dataLength = 0;
+        if (header.payloadLength === null) {
+          this.pendingQuote = false;
+          this.data = new Uint8Array(256);
+          this.mode = Mode.RecvQuoted;
+        } else {
+          this.data = new Uint8Array(header.payloadLength);
+          this.mode = header.payloadLength === 0 ? Mode.RecvClosingQuote : Mode.RecvCounted;
+        }
+        return q + 1;
+      }
+      this.append(bytes, q, q + 1);
+      start = q + 1;
+    }
+    // No payload opened in these bytes: an ordinary line so far, with the larger limit of +QMTRECV lines.
+    const limit = MAX_RECV_LINE - this.lineLength;
+    if (end - start > limit) {
+      this.append(bytes, start, start + limit);
+      this.emitOverlong(out);
+      this.mode = Mode.Discard;
+      return start + limit + 1;
+    }
+    this.append(bytes, start, end);
+    if (end === bytes.length) return end;
+    this.endLine(this.line, 0, this.lineLength, bytes[end] === CR, out);
+    this.lineLength = 0;
+    return end + 1;
+  }
+
+  private matchRecvHeader(): RecvHeader | null {
+    const text = decodeText(this.line, 0, this.lineLength);
+    const m = RECV_HEADER.exec(text);
+    if (m === null) return null;
+    const payloadLength = m[4] === undefined ? null : Number(m[4]);
+    if (payloadLength !== null && payloadLength > MAX_RECV_LINE) return null;
+    return {
+      text,
+      clientIdx: Number(m[1]),
+      msgid: Number(m[2]),
+      topic: m[3] ?? '',
+      payloadLength,
+    };
+  }
+
+  private readRecvCounted(bytes: Uint8Array, start: number): number {
+    const take = Math.min(this.data.length - this.dataLength, bytes.length - start);
+    this.data.set(bytes.subarray(start, start + take), this.dataLength);
+    this.dataLength += take;
+    if (this.dataLength === this.data.length) this.mode = Mode.RecvClosingQuote;
+    return start + take;
+  }
+
+  private readRecvQuoted(bytes: Uint8Array, start: number, out: AtEvent[]): number {
+    const n = bytes.length;
+    for (let i = start; i < n; i++) {
+      const c = bytes[i] ?? 0;
+      if (this.pendingQuote) {
+        this.pendingQuote = false;
+        if (c === CR || c === LF) {
+          this.emitRecv(out);
+          return i; // the line ending is read again in line mode, as an empty line
+        }
+        this.pushPayloadByte(QUOTE);
+      }
+      if (c === QUOTE) this.pendingQuote = true;
+      else this.pushPayloadByte(c);
+      if (this.dataLength > MAX_RECV_LINE) {
+        const header = this.recv?.text ?? '';
+        out.push({ kind: 'unknown', raw: header + escapeBytes(this.data, 0, MAX_LINE), reason: 'overlong' });
+        this.recv = null;
+        this.data = new Uint8Array(0);
+        this.dataLength = 0;
+        this.mode = Mode.Discard;
+        return i + 1;
+      }
+    }
+    return n;
+  }
+
+  private pushPayloadByte(c: number): void {
+    if (this.dataLength === this.data.length) {
+      const grown = new Uint8Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.dataLength++] = c;
+  }
+
+  private emitRecv(out: AtEvent[]): void {
+    const header = this.recv;
+    this.mode = Mode.Line;
+    this.recv = null;
+    if (header === null) return;
+    const payload = this.data.slice(0, this.dataLength);
+    this.data = new Uint8Array(0);
+    this.dataLength = 0;
+    const cmd = this.current();
+    out.push({
+      kind: 'recv',
+      clientIdx: header.clientIdx,
+      msgid: header.msgid,
+      topic: header.topic,
+      payloadLength: header.payloadLength,
+      payload,
+      solicited: cmd?.info.name === '+QMTRECV',
+      raw: `${header.text}"${decodeText(payload, 0, payload.length)}"`,
+    });
+  }
+
+  /** Data mode: exactly the announced number of payload bytes, as one event. */
+  private readData(bytes: Uint8Array, start: number, out: AtEvent[]): number {
+    if (this.skipLf) {
+      this.skipLf = false;
+      if (bytes[start] === LF) return start + 1;
+    }
+    const take = Math.min(this.data.length - this.dataLength, bytes.length - start);
+    this.data.set(bytes.subarray(start, start + take), this.dataLength);
+    this.dataLength += take;
+    if (this.dataLength === this.data.length) {
+      out.push({ kind: 'data', length: this.data.length, bytes: this.data });
+      this.data = new Uint8Array(0);
+      this.dataLength = 0;
+      this.mode = Mode.Line;
+    }
+    return start + take;
+  }
+
+  /** After a prompt or CONNECT: with echo on, the payload of the command in flight comes back; count it. */
+  private maybeStartData(after: 'prompt' | 'connect'): void {
+    const cmd = this.current();
+    const payload = cmd?.info.payload;
+    if (cmd === null || payload == null || payload.after !== after || !cmd.echoSeen || cmd.payloadDone) return;
+    cmd.payloadDone = true;
+    this.data = new Uint8Array(payload.length);
+    this.dataLength = 0;
+    this.mode = Mode.Data;
+  }
+
+  /** The command whose answer may arrive now, or null. */
+  private current(): InFlight | null {
+    const cmd = this.command;
+    return cmd !== null && !cmd.awaitingEcho && !cmd.finalSeen ? cmd : null;
+  }
+
+  private append(bytes: Uint8Array, start: number, end: number): void {
+    const need = this.lineLength + (end - start);
+    if (need > this.line.length) {
+      const grown = new Uint8Array(Math.max(need, this.line.length * 2));
+      grown.set(this.line.subarray(0, this.lineLength));
+      this.line = grown;
+    }
+    this.line.set(bytes.subarray(start, end), this.lineLength);
+    this.lineLength = need;
+  }
+
+  private emitOverlong(out: AtEvent[]): void {
+    out.push({ kind: 'unknown', raw: escapeBytes(this.line, 0, this.lineLength), reason: 'overlong' });
+    this.lineLength = 0;
+    if (this.line.length > 4 * 256) this.line = new Uint8Array(256);
+  }
+
+  /** A complete line bytes[start, end): classify it and update what the parser knows about the command. */
+  private endLine(bytes: Uint8Array, start: number, end: number, endedByCr: boolean, out: AtEvent[]): void {
+    if (hasControlBytes(bytes, start, end)) {
+      out.push({ kind: 'unknown', raw: escapeBytes(bytes, start, end), reason: 'binary' });
+      return;
+    }
+    const cmd = this.current();
+    const event = classifyLine(decodeText(bytes, start, end), cmd === null ? undefined : cmd.info.name);
+    out.push(event);
+    switch (event.kind) {
+      case 'echo':
+        this.onEcho(event.raw);
+        break;
+      case 'final':
+        if (cmd !== null) {
+          cmd.finalSeen = true;
+          if (event.result === 'OK' && cmd.info.setsEcho !== null) this.echoOn = cmd.info.setsEcho;
+        }
+        break;
+      case 'connect':
+        this.maybeStartData('connect');
+        if (this.mode === Mode.Data) this.skipLf = endedByCr;
+        break;
+      case 'urc':
+        // After a restart echo is on unless the saved profile says otherwise: unknown until seen again.
+        if (event.name === 'RDY') this.echoOn = null;
+        break;
+      default:
+        break;
+    }
+    if (this.line.length > 4 * 256 && this.lineLength === 0) this.line = new Uint8Array(256);
+  }
+
+  /** An echo is the module reading a command: the noted one, or (in a captured log) a command of its own. */
+  private onEcho(raw: string): void {
+    this.echoOn = true;
+    const cmd = this.command;
+    if (cmd !== null && !cmd.echoSeen && !cmd.finalSeen && sameCommand(cmd.info.line, raw)) {
+      cmd.echoSeen = true;
+      cmd.awaitingEcho = false;
+      return;
+    }
+    this.command = {
+      info: parseCommandLine(raw),
+      awaitingEcho: false,
+      echoSeen: true,
+      finalSeen: false,
+      payloadDone: false,
+    };
+  }
+}
+
+function sameCommand(noted: string, echoed: string): boolean {
+  return noted.trim().toUpperCase() === echoed.trim().toUpperCase();
+}

@@ -109,7 +109,7 @@ describe('injection attempts are refused in every string parameter', () => {
         } catch (error) {
           return error instanceof AtValidationError && error.field === 'topic';
         }
-        return [...line].every((c) => c >= ' ' && c !== '\u007f') && line.split('"').length === 3;
+        return Array.from(line).every((c) => c >= ' ' && c !== '\u007f') && line.split('"').length === 3;
       }),
     );
   });

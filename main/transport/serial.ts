@@ -1,3 +1,4 @@
+import { realpath, stat } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import type { ByteTransport, Disposable } from './types';
 
@@ -8,6 +9,8 @@ export interface SerialOpenOptions {
   readonly dataBits?: 5 | 6 | 7 | 8;
   readonly stopBits?: 1 | 2;
   readonly parity?: 'none' | 'even' | 'odd';
+  /** How often to check that the device node still exists (see SerialTransport). Default 250 ms. */
+  readonly presenceCheckMs?: number;
 }
 
 /** Opening a serial port failed (missing device, no permission, busy). The message names the path and the cause. */
@@ -30,9 +33,25 @@ export class SerialTransport implements ByteTransport {
   private readonly dataListeners = new Set<(chunk: Uint8Array) => void>();
   private readonly closeListeners = new Set<(error: Error | undefined) => void>();
   private closed = false;
+  private readonly presence: NodeJS.Timeout;
 
-  private constructor(private readonly port: SerialPort) {
+  private constructor(
+    private readonly port: SerialPort,
+    devicePath: string,
+    presenceCheckMs: number,
+  ) {
     this.id = port.path;
+    // When the far side of a pseudo-terminal goes away, reads return 0 bytes and serialport retries them forever
+    // instead of reporting a disconnect; a vanished USB device may behave the same. So the device node is
+    // watched too: when it is gone, the port is closed and reported as vanished.
+    this.presence = setInterval(() => {
+      stat(devicePath).catch(() => {
+        if (this.closed) return;
+        this.finish(new Error(`serial port ${this.id} vanished: device ${devicePath} is gone`));
+        if (this.port.isOpen) this.port.close();
+      });
+    }, presenceCheckMs);
+    this.presence.unref();
     port.on('data', (chunk: Buffer) => {
       for (const listener of [...this.dataListeners]) listener(chunk);
     });
@@ -64,8 +83,17 @@ export class SerialTransport implements ByteTransport {
         return;
       }
       port.open((error) => {
-        if (error) reject(new SerialOpenError(options.path, error.message));
-        else resolve(new SerialTransport(port));
+        if (error) {
+          reject(new SerialOpenError(options.path, error.message));
+          return;
+        }
+        realpath(options.path).then(
+          (devicePath) => resolve(new SerialTransport(port, devicePath, options.presenceCheckMs ?? 250)),
+          (cause: unknown) => {
+            port.close();
+            reject(new SerialOpenError(options.path, messageOf(cause)));
+          },
+        );
       });
     });
   }
@@ -111,6 +139,7 @@ export class SerialTransport implements ByteTransport {
   private finish(error: Error | undefined): void {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.presence);
     const listeners = [...this.closeListeners];
     this.closeListeners.clear();
     this.dataListeners.clear();

@@ -1,0 +1,381 @@
+import { basicHandlers } from './basics';
+import { ParamSyntaxError, parseCommandLine, Params } from './command-line';
+import { cmeText } from './cme-text';
+import type { CommandContext, HandlerTable } from './context';
+import { matchesCommand, NO_FAULTS, type FaultPlan } from './faults';
+import { fileHandlers } from './files';
+import { moduleIdentity, seededRandom, type ModuleIdentity } from './identity';
+import { mqttConfigHandlers } from './mqtt-config';
+import { mqttHandlers } from './mqtt-commands';
+import type { HostMap, MqttClientSessionFactory } from './net/types';
+import { ERROR, type Line, type Outcome } from './outcome';
+import { PacedOutput } from './paced-output';
+import { sslHandlers } from './ssl-config';
+import { freshVolatileState, type ModuleState } from './state';
+
+/**
+ * One virtual Quectel module, AT side: bytes in from the host (`receive`), bytes out to listeners (`onOutput`),
+ * paced at the UART's baud rate. It assembles command lines as the firmware does (echo while ATE1, CR ends a
+ * line, lines not starting with AT are ignored), answers after a short processing time, switches to data input
+ * after `> ` / `CONNECT`, and sends URCs whenever its MQTT sessions report something. Power-up, reboot and unplug
+ * behave like the hardware: nothing is answered before RDY, RAM settings are lost on reboot, UFS files stay.
+ */
+
+export interface VirtualModuleOptions {
+  /** Position in the fleet; with `seed` it fixes the identity (IMEI, ICCID, model ...). */
+  readonly index?: number;
+  readonly seed?: number;
+  readonly identity?: ModuleIdentity;
+  /** UART speed for output pacing, 8N1. 0 sends at once (unit tests that do not care about timing). */
+  readonly baud?: number;
+  /** Makes the MQTT client sessions (real TCP/TLS in main/emulator/net/, or an in-memory one in tests). */
+  readonly sessionFactory: MqttClientSessionFactory;
+  readonly hostMap?: HostMap;
+  readonly faults?: FaultPlan;
+  /** Time from power-on to RDY (ms). */
+  readonly bootDelayMs?: number;
+  /** Wall clock (ms) used for cloud signing timestamps. */
+  readonly now?: () => number;
+}
+
+export interface Disposable {
+  dispose(): void;
+}
+
+type Power = 'off' | 'booting' | 'ready' | 'unplugged';
+
+const HANDLERS: HandlerTable = {
+  ...basicHandlers,
+  ...fileHandlers,
+  ...sslHandlers,
+  ...mqttConfigHandlers,
+  ...mqttHandlers,
+};
+
+const CR = 0x0d;
+const LF = 0x0a;
+const BACKSPACE = 0x08;
+const MAX_LINE = 4096;
+const BOOT_URCS = ['+CFUN: 1', '+CPIN: READY', '+QUSIM: 1', '+QIND: SMS DONE'];
+
+interface PendingInput {
+  readonly outcome: Extract<Outcome, { kind: 'input' }>;
+  readonly chunks: Uint8Array[];
+  received: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export class VirtualModule {
+  readonly identity: ModuleIdentity;
+  readonly state: ModuleState;
+  readonly baud: number;
+  private faultPlan: FaultPlan;
+  private readonly output: PacedOutput;
+  private readonly outputListeners = new Set<(bytes: Uint8Array) => void>();
+  private readonly unplugListeners = new Set<() => void>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly context: CommandContext;
+  private readonly delayRandom: () => number;
+  private power: Power = 'off';
+  /** Bumped at every reboot/unplug: work started before it must not touch the new life. */
+  private generation = 0;
+  private inbox: Buffer[] = [];
+  private line: number[] = [];
+  private busy = false;
+  private input: PendingInput | undefined;
+  /** Handler failures other than bad parameters (a bug in the emulator); answered ERROR, counted for tests. */
+  internalErrors = 0;
+
+  constructor(private readonly options: VirtualModuleOptions) {
+    this.identity = options.identity ?? moduleIdentity(options.index ?? 0, options.seed ?? 0);
+    this.state = { identity: this.identity, files: new Map(), ...freshVolatileState() };
+    this.baud = options.baud ?? 115200;
+    this.faultPlan = options.faults ?? NO_FAULTS;
+    this.delayRandom = seededRandom(Number(this.identity.imei.slice(-8)));
+    this.output = new PacedOutput((bytes) => {
+      for (const listener of this.outputListeners) listener(bytes);
+    }, this.baud);
+    this.context = {
+      state: this.state,
+      urc: (line) => this.urc(line),
+      faults: () => this.faultPlan,
+      hostMap: options.hostMap ?? new Map(),
+      sessionFactory: options.sessionFactory,
+      now: options.now ?? Date.now,
+      reboot: () => this.reboot(),
+    };
+  }
+
+  get powerState(): Power {
+    return this.power;
+  }
+
+  /** Total bytes the module has put on its transmit line. */
+  get bytesSent(): number {
+    return this.output.bytesSent;
+  }
+
+  get faults(): FaultPlan {
+    return this.faultPlan;
+  }
+
+  setFaults(plan: FaultPlan): void {
+    this.faultPlan = plan;
+  }
+
+  onOutput(listener: (bytes: Uint8Array) => void): Disposable {
+    this.outputListeners.add(listener);
+    return { dispose: () => this.outputListeners.delete(listener) };
+  }
+
+  /** Fired once when the module is unplugged (the transport must vanish too). */
+  onUnplug(listener: () => void): Disposable {
+    this.unplugListeners.add(listener);
+    return { dispose: () => this.unplugListeners.delete(listener) };
+  }
+
+  /** Powers the module on: RDY after the boot delay, then the SIM and SMS URCs. */
+  powerOn(): void {
+    if (this.power !== 'off') return;
+    this.boot();
+  }
+
+  /** Bytes from the host. Ignored while booting (before RDY) and after unplug. */
+  receive(bytes: Uint8Array): void {
+    if (this.power !== 'ready' || bytes.length === 0) return;
+    this.inbox.push(Buffer.from(bytes));
+    this.pump();
+  }
+
+  /** Restart as after a watchdog or AT+CFUN=1,1: MQTT/SSL settings and links are lost, files are kept. */
+  reboot(): void {
+    if (this.power === 'unplugged') return;
+    this.powerDown();
+    Object.assign(this.state, freshVolatileState());
+    this.output.reopen();
+    this.boot();
+  }
+
+  /** The USB cable is pulled: everything stops, listeners of `onUnplug` tear the transport down. */
+  unplug(): void {
+    if (this.power === 'unplugged') return;
+    this.powerDown();
+    this.power = 'unplugged';
+    for (const listener of [...this.unplugListeners]) listener();
+  }
+
+  /** Line noise: bytes that are no response at all, sent between whatever else is going out. */
+  injectGarbage(bytes?: Uint8Array): void {
+    if (this.power !== 'ready') return;
+    this.output.write(bytes ?? Buffer.from([0xff, 0x00, 0xfe, 0x41, 0x54, 0x8a, 0x0d, 0x0a, 0x7f, 0x13]));
+  }
+
+  /** Network loss on one MQTT client (or all): the session reports +QMTSTAT as a real link loss would. */
+  dropLink(clientIdx?: number): void {
+    this.state.mqtt.forEach((slot, idx) => {
+      if (clientIdx === undefined || clientIdx === idx) slot.session?.dropLink();
+    });
+  }
+
+  /** Resolves when everything queued for output has left the wire. */
+  drained(): Promise<void> {
+    return this.output.drained();
+  }
+
+  /** Stops the module for good without the unplug event (test and fleet teardown). */
+  dispose(): void {
+    this.powerDown();
+    this.power = 'unplugged';
+    this.outputListeners.clear();
+    this.unplugListeners.clear();
+  }
+
+  private powerDown(): void {
+    this.generation++;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    if (this.input?.timer) clearTimeout(this.input.timer);
+    this.input?.outcome.onAbort?.();
+    this.input = undefined;
+    this.inbox = [];
+    this.line = [];
+    this.busy = false;
+    for (const slot of this.state.mqtt) {
+      slot.session?.destroy();
+      slot.session = undefined;
+    }
+    this.output.close();
+    this.power = 'off';
+  }
+
+  private boot(): void {
+    this.power = 'booting';
+    const bootDelay = this.options.bootDelayMs ?? 30;
+    this.later(bootDelay, () => {
+      this.power = 'ready';
+      this.urc('RDY');
+      BOOT_URCS.forEach((line, i) => this.later(5 * (i + 1), () => this.urc(line)));
+    });
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.later(ms, resolve));
+  }
+
+  private write(data: string | Uint8Array): void {
+    this.output.write(typeof data === 'string' ? Buffer.from(data) : data);
+  }
+
+  private urc(line: string | Uint8Array): void {
+    if (this.power !== 'ready') return;
+    this.write(Buffer.concat([Buffer.from('\r\n'), Buffer.from(line), Buffer.from('\r\n')]));
+  }
+
+  private pump(): void {
+    while (!this.busy && this.inbox.length > 0 && this.power === 'ready') {
+      const chunk = this.inbox[0];
+      if (!chunk) break;
+      let line: string | undefined;
+      let rest: Buffer;
+      if (this.input) {
+        rest = this.feedInput(this.input, chunk);
+      } else {
+        const fed = this.feedCommandLine(chunk);
+        rest = fed.rest;
+        line = fed.line;
+      }
+      if (rest.length === 0) this.inbox.shift();
+      else this.inbox[0] = rest;
+      if (line !== undefined) void this.execute(line);
+    }
+  }
+
+  /** Takes bytes of a command line until CR; returns the completed line (if any) and what is left of the chunk. */
+  private feedCommandLine(chunk: Buffer): { line: string | undefined; rest: Buffer } {
+    let i = 0;
+    for (; i < chunk.length; i++) {
+      const byte = chunk[i] ?? 0;
+      if (byte === CR) {
+        i++;
+        break;
+      }
+      if (byte === LF) continue;
+      if (byte === BACKSPACE) this.line.pop();
+      else if (this.line.length < MAX_LINE) this.line.push(byte);
+    }
+    if (this.state.echo) {
+      // Echo is every byte as received except LF (hosts that send CR LF would otherwise see it after the reply).
+      const echoed = chunk.subarray(0, i).filter((b) => b !== LF);
+      if (echoed.length > 0) this.write(echoed);
+    }
+    const ended = i > 0 && chunk[i - 1] === CR;
+    let line: string | undefined;
+    if (ended) {
+      line = Buffer.from(this.line).toString('latin1');
+      this.line = [];
+    }
+    return { line, rest: chunk.subarray(i) };
+  }
+
+  /** Takes bytes of a `> ` or CONNECT input; returns what is left of the chunk. */
+  private feedInput(input: PendingInput, chunk: Buffer): Buffer {
+    const take = Math.min(chunk.length, input.outcome.length - input.received);
+    const part = chunk.subarray(0, take);
+    input.chunks.push(part);
+    input.received += take;
+    if (input.outcome.echo && this.state.echo && part.length > 0) this.write(part);
+    if (input.received >= input.outcome.length) this.finishInput(input, false);
+    return chunk.subarray(take);
+  }
+
+  private finishInput(input: PendingInput, timedOut: boolean): void {
+    if (this.input !== input) return;
+    if (input.timer) clearTimeout(input.timer);
+    this.input = undefined;
+    const data = Buffer.concat(input.chunks);
+    this.respond(input.outcome.onData(data, timedOut), '');
+  }
+
+  private async execute(line: string): Promise<void> {
+    const generation = this.generation;
+    this.busy = true;
+    let name = '';
+    let outcome: Outcome;
+    try {
+      const command = parseCommandLine(line.replace(/^[^Aa]+/, ''));
+      if (command === null) {
+        this.busy = false;
+        queueMicrotask(() => this.pump());
+        return;
+      }
+      name = command.name;
+      await this.sleep(this.processingTime(name));
+      const late = this.faultPlan.lateResponse?.[name];
+      if (late !== undefined) await this.sleep(late);
+      if (generation !== this.generation) return;
+      const handler = HANDLERS[name];
+      outcome = matchesCommand(this.faultPlan.errorOn, name)
+        ? ERROR
+        : handler
+          ? await handler(command, new Params(command.params), this.context)
+          : ERROR;
+    } catch (error: unknown) {
+      // Bad parameters answer ERROR; so does anything unexpected in a handler: bad input never stops the module.
+      if (!(error instanceof ParamSyntaxError) && generation === this.generation) this.internalErrors++;
+      outcome = ERROR;
+    }
+    if (generation !== this.generation) return;
+    this.respond(outcome, name);
+  }
+
+  /** A few milliseconds per command, varying a little per module, as firmware does. */
+  private processingTime(name: string): number {
+    const base = name.startsWith('+QMT') || name.startsWith('+QSSL') || name.startsWith('+QF') ? 6 : 2;
+    return base + Math.floor(this.delayRandom() * 6);
+  }
+
+  private respond(outcome: Outcome, name: string): void {
+    const dropped = name !== '' && matchesCommand(this.faultPlan.dropResponseOn, name);
+    if (outcome.kind === 'input') {
+      this.write(outcome.style === 'prompt' ? '\r\n> ' : '\r\nCONNECT\r\n');
+      const input: PendingInput = { outcome, chunks: [], received: 0, timer: undefined };
+      if (outcome.timeoutMs !== undefined) {
+        input.timer = setTimeout(() => this.finishInput(input, true), outcome.timeoutMs);
+      }
+      this.input = input;
+    } else if (!dropped) {
+      this.write(this.frame(outcome));
+      if (outcome.kind === 'ok') outcome.after?.();
+    } else if (outcome.kind === 'ok') {
+      outcome.after?.();
+    }
+    this.busy = false;
+    queueMicrotask(() => this.pump());
+  }
+
+  private frame(outcome: Exclude<Outcome, { kind: 'input' }>): Buffer {
+    const parts: Buffer[] = [];
+    const lines: readonly Line[] = outcome.kind === 'error' ? [] : (outcome.lines ?? []);
+    if (lines.length > 0) {
+      parts.push(Buffer.from('\r\n'));
+      for (const line of lines) parts.push(Buffer.from(line), Buffer.from('\r\n'));
+    }
+    parts.push(Buffer.from(`\r\n${this.finalText(outcome)}\r\n`));
+    return Buffer.concat(parts);
+  }
+
+  private finalText(outcome: Exclude<Outcome, { kind: 'input' }>): string {
+    if (outcome.kind === 'ok') return 'OK';
+    if (outcome.kind === 'error') return 'ERROR';
+    if (this.state.cmee === 0) return 'ERROR';
+    return `+CME ERROR: ${this.state.cmee === 2 ? cmeText(outcome.code) : outcome.code}`;
+  }
+}

@@ -1,0 +1,151 @@
+import { lookup } from 'node:dns/promises';
+import { connect as tcpConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions, type SecureVersion, type TLSSocket } from 'node:tls';
+import type { OpenRequest, OpenResult, TlsSettings } from './types';
+
+/** The outcome of making the module's TCP/TLS link: a connected socket, or the +QMTOPEN result that explains why not. */
+export type LinkOutcome =
+  { readonly ok: true; readonly socket: Socket | TLSSocket } | { readonly ok: false; readonly result: OpenResult };
+
+/** Host names are at most 100 bytes (spec, AT+QMTOPEN <host_name>); ports 1-65535. */
+const MAX_HOST_BYTES = 100;
+
+function failed(result: OpenResult): LinkOutcome {
+  return { ok: false, result };
+}
+
+/** Where to connect: the host map first (cloud names → loopback brokers), then real DNS for names, IPs as they are. */
+async function resolveTarget(request: OpenRequest): Promise<{ host: string; port: number } | undefined> {
+  const mapped = request.hostMap.get(request.host) ?? request.hostMap.get(request.host.toLowerCase());
+  const host = mapped?.host ?? request.host;
+  const port = mapped?.port ?? request.port;
+  if (isIP(host) !== 0) return { host, port };
+  try {
+    const { address } = await lookup(host);
+    return { host: address, port };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * TLS versions per AT+QSSLCFG="sslversion". Node cannot speak SSL 3.0 (0); TLS 1.0/1.1 are offered as the module
+ * would, and fail the handshake against a modern broker just as they do in the field.
+ */
+function versions(sslversion: number): { minVersion: SecureVersion; maxVersion: SecureVersion } | undefined {
+  switch (sslversion) {
+    case 1:
+      return { minVersion: 'TLSv1', maxVersion: 'TLSv1' };
+    case 2:
+      return { minVersion: 'TLSv1.1', maxVersion: 'TLSv1.1' };
+    case 3:
+      return { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' };
+    case 4:
+      return { minVersion: 'TLSv1', maxVersion: 'TLSv1.3' };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The module's TLS client. seclevel 0 accepts any server; 1 verifies the server's chain against the uploaded CA
+ * (only that CA: never the system store, which the module does not have); 2 also presents the client certificate.
+ * Like the module's SSL stack, it checks the chain but not the host name, which also lets a cloud host name be
+ * mapped to a loopback broker.
+ */
+function tlsOptions(settings: TlsSettings, serverName: string, socket: Socket): ConnectionOptions | undefined {
+  const range = versions(settings.sslversion);
+  if (range === undefined) return undefined;
+  const options: ConnectionOptions = {
+    socket,
+    ...range,
+    rejectUnauthorized: settings.seclevel >= 1,
+    checkServerIdentity: () => undefined,
+  };
+  if (settings.seclevel >= 1) {
+    if (settings.ca === undefined) return undefined;
+    options.ca = Buffer.from(settings.ca);
+  }
+  if (settings.seclevel === 2 && settings.cert !== undefined && settings.key !== undefined) {
+    options.cert = Buffer.from(settings.cert);
+    options.key = Buffer.from(settings.key);
+  }
+  if (settings.sni && isIP(serverName) === 0) options.servername = serverName;
+  return options;
+}
+
+function connectTcp(host: string, port: number, timeoutMs: number): Promise<Socket | undefined> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host, port });
+    const guard = setTimeout(() => {
+      socket.destroy();
+      resolve(undefined);
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(guard);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', () => {
+      clearTimeout(guard);
+      socket.destroy();
+      resolve(undefined);
+    });
+  });
+}
+
+function handshake(options: ConnectionOptions, timeoutMs: number): Promise<TLSSocket | undefined> {
+  return new Promise((resolve) => {
+    let secure: TLSSocket;
+    try {
+      secure = tlsConnect(options);
+    } catch {
+      // Unusable PEM (garbage uploaded as a certificate): the module's handshake fails the same way.
+      options.socket?.destroy();
+      resolve(undefined);
+      return;
+    }
+    const guard = setTimeout(() => {
+      secure.destroy();
+      resolve(undefined);
+    }, timeoutMs);
+    secure.once('secureConnect', () => {
+      clearTimeout(guard);
+      secure.removeAllListeners('error');
+      resolve(secure);
+    });
+    secure.once('error', () => {
+      clearTimeout(guard);
+      secure.destroy();
+      resolve(undefined);
+    });
+  });
+}
+
+/** Opens the link exactly as +QMTOPEN reports it: 1 bad parameter, 3 PDP, 4 DNS, 5 TCP, -1 TLS, 0 ok. */
+export async function openLink(request: OpenRequest, timeoutMs: number): Promise<LinkOutcome> {
+  const hostBytes = Buffer.byteLength(request.host);
+  if (hostBytes === 0 || hostBytes > MAX_HOST_BYTES) return failed(1);
+  if (!Number.isInteger(request.port) || request.port < 1 || request.port > 65535) return failed(1);
+  if (request.fault === 'pdp-failure') return failed(3);
+  if (request.fault === 'dns-failure') return failed(4);
+  if (request.fault === 'network-loss') return failed(5);
+  const target = await resolveTarget(request);
+  if (target === undefined) return failed(4);
+  const socket = await connectTcp(target.host, target.port, timeoutMs);
+  if (socket === undefined) return failed(5);
+  if (request.tls === undefined) {
+    if (request.fault === 'tls-failure') {
+      socket.destroy();
+      return failed(-1);
+    }
+    return { ok: true, socket };
+  }
+  const options = request.fault === 'tls-failure' ? undefined : tlsOptions(request.tls, request.host, socket);
+  if (options === undefined) {
+    socket.destroy();
+    return failed(-1);
+  }
+  const secure = await handshake(options, timeoutMs);
+  return secure === undefined ? failed(-1) : { ok: true, socket: secure };
+}

@@ -1,10 +1,11 @@
 import type { AtOutcomeView, EventName, EventPayload, ModuleInfo, Result, TranscriptLine } from '../../shared/contract';
 import { fail, ok } from '../../shared/contract';
 import { AtCommandError, AtError } from '../at/errors';
+import * as commands from '../at/commands';
 import type { AtOutcome, AtRequest } from '../at/request';
 import type { ByteTransport, Disposable } from '../transport/types';
 import type { AtPort, AtPortFactory } from './at-port';
-import { decodeAnswer, explainFinal, readIdentity, readNumber } from './decode';
+import { decodeAnswer, explainFinal } from './decode';
 import { Emitter } from './emitter';
 import { redactLine } from './redact';
 
@@ -175,25 +176,23 @@ export class Station {
   /** Waits for the module to answer `AT` (it stays silent until RDY), then reads its identity. */
   private async identify(record: ModuleRecord): Promise<void> {
     const deadline = Date.now() + this.bootWaitMs;
-    const run = <T>(line: string, parse: (o: AtOutcome) => T, timeoutMs = 2000): Promise<T> =>
-      record.port.run({ line, redacted: line, timeoutMs, parse });
     try {
       for (;;) {
         try {
-          await run('AT', () => undefined, 1000);
+          await record.port.run(commands.at());
           break;
         } catch (error) {
           if (!(error instanceof AtError) || error.code !== 'timeout' || Date.now() > deadline) throw error;
         }
       }
-      const id = await run('ATI', (o) => readIdentity(o.responses));
-      const imei = await run('AT+CGSN', (o) => readNumber(o.responses, '+CGSN'));
-      const iccid = await run('AT+QCCID', (o) => readNumber(o.responses, '+QCCID')).catch(() => undefined);
+      const id = await record.port.run(commands.ati());
+      const imei = await record.port.run(commands.cgsn());
+      const iccid = await record.port.run(commands.qccid()).catch(() => undefined);
       this.update(record, {
         state: 'ready',
-        model: id.model ?? null,
-        revision: id.revision ?? null,
-        imei: imei ?? null,
+        model: id.model,
+        revision: id.revision,
+        imei,
         iccid: iccid ?? null,
         problem: iccid === undefined ? 'No SIM card identity (AT+QCCID failed).' : null,
       });
@@ -201,7 +200,7 @@ export class Station {
       if (record.info.state === 'disconnected' || this.disposed) return;
       this.update(record, {
         state: 'error',
-        problem: `Identification failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+        problem: `Identification failed: ${error instanceof Error ? redactLine(error.message) : 'unknown error'}`,
       });
     }
   }

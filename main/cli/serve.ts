@@ -1,0 +1,92 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ensureRenderer, rendererRoot } from '../app/renderer-assets';
+import { startStationApp } from '../app/station-app';
+import { startVirtualFleet } from '../app/virtual-fleet';
+import type { CommandRegistrar } from './registrar';
+
+interface ServeFlags {
+  readonly port: number;
+  readonly host: string;
+  readonly virtual?: number;
+  readonly portPath: string[];
+  readonly json: boolean;
+  readonly openHint: boolean;
+}
+
+function integer(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer ${min}-${max}`);
+    return n;
+  };
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/**
+ * `fleet-station serve`: the station with its web UI and API on the loopback interface. Without ports it runs the
+ * embedded default (virtual modules and an embedded MQTT broker), so it works on any machine with no hardware.
+ */
+export const registerServe: CommandRegistrar = (program) => {
+  program.addCommand(
+    new Command('serve')
+      .description('run the station: web UI and API on 127.0.0.1 (virtual modules unless --port-path is given)')
+      .option('--port <port>', 'HTTP port (0 picks a free one)', integer(0, 65535), 5170)
+      .addOption(
+        new Option('--host <host>', 'loopback address to listen on')
+          .choices(['127.0.0.1', 'localhost', '::1'])
+          .default('127.0.0.1'),
+      )
+      .option('--virtual <count>', 'virtual modules to run in-process (default 3 when no --port-path)', integer(0, 64))
+      .option('--port-path <path>', 'a serial port with a module (repeatable)', collect, [])
+      .option('--json', 'print one JSON object when ready instead of text', false)
+      .option('--open-hint', 'print a line telling the user where to open the UI', false)
+      .action(async (flags: ServeFlags) => {
+        try {
+          await serve(flags);
+        } catch (error) {
+          process.stderr.write(`fleet-station serve: ${error instanceof Error ? error.message : 'failed to start'}\n`);
+          process.exitCode = 1;
+        }
+      }),
+  );
+};
+
+async function serve(flags: ServeFlags): Promise<void> {
+  const log = (line: string): void => {
+    if (!flags.json) process.stderr.write(`${line}\n`);
+  };
+  const staticRoot = rendererRoot();
+  if (!(await ensureRenderer(staticRoot, log)))
+    log('warning: the UI is not built (npm run build); the API still works');
+  const app = await startStationApp({
+    host: flags.host,
+    port: flags.port,
+    staticRoot,
+    virtual: flags.virtual ?? (flags.portPath.length === 0 ? 3 : 0),
+    portPaths: flags.portPath,
+    startVirtualFleet,
+  });
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    void app.close().finally(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const ready = {
+    url: app.shell.url,
+    port: app.shell.port,
+    broker: app.broker === undefined ? null : `mqtt://${app.broker.host}:${app.broker.port}`,
+    modules: app.station.list().map((m) => m.port),
+  };
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(ready)}\n`);
+  } else {
+    process.stdout.write(`Fleet Station listening on ${ready.url}\n`);
+    if (ready.broker !== null) process.stdout.write(`embedded MQTT broker on ${ready.broker}\n`);
+    process.stdout.write(`modules: ${ready.modules.join(', ') || '(none)'}\n`);
+    if (flags.openHint) process.stdout.write(`Open ${ready.url} in a browser. Ctrl+C stops the station.\n`);
+  }
+}

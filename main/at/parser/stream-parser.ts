@@ -1,6 +1,6 @@
 import type { AtEvent } from '../types';
 import { classifyLine } from './classify-line';
-import { parseCommandLine, type CommandInfo } from './command-info';
+import { MAX_DATA_PHASE, parseCommandLine, type CommandInfo } from './command-info';
 import { decodeText, escapeBytes, hasControlBytes } from './text';
 
 /** Longest ordinary line kept; a longer one is reported as `unknown` / `overlong` and skipped to its end. */
@@ -9,6 +9,8 @@ export const MAX_LINE = 4096;
 export const MAX_RECV_LINE = 64 * 1024;
 /** Longest +QMTRECV header (`+QMTRECV: <idx>,<msgid>,"<topic>",<len>,`) looked at for the payload's quote. */
 const MAX_RECV_HEADER = 1024;
+/** Upper bound of retainedBytes: a +QMTRECV line, its growing payload buffer, or one data phase. */
+export const MAX_RETAINED = 2 * MAX_RECV_LINE + MAX_DATA_PHASE + 1024;
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -96,6 +98,11 @@ export class AtStreamParser {
       finalSeen: false,
       payloadDone: false,
     };
+  }
+
+  /** Bytes the parser holds on to (line and payload buffers): never more than MAX_RETAINED. */
+  get retainedBytes(): number {
+    return this.line.length + this.data.length;
   }
 
   /** Feeds bytes; returns the events they complete, in order. Never throws on any input. */
@@ -351,7 +358,7 @@ export class AtStreamParser {
   private append(bytes: Uint8Array, start: number, end: number): void {
     const need = this.lineLength + (end - start);
     if (need > this.line.length) {
-      const grown = new Uint8Array(Math.max(need, this.line.length * 2));
+      const grown = new Uint8Array(Math.max(need, Math.min(this.line.length * 2, MAX_RECV_LINE)));
       grown.set(this.line.subarray(0, this.lineLength));
       this.line = grown;
     }

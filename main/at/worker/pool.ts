@@ -1,0 +1,202 @@
+import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import type { AtEvent } from '../types';
+import type { Disposable } from '../../transport/types';
+import { startWorker } from '../../platform/worker';
+import { parseFromWorker, type ToWorker } from './protocol';
+
+/** What a port's owner (its AT engine) holds: its parser, running in a worker thread. */
+export interface ParserPortHandle {
+  readonly portId: string;
+  /** Queues bytes read from the port. They are copied, so the caller may reuse its buffer. */
+  push(bytes: Uint8Array): void;
+  /** Tells the parser the command line about to be written (before its bytes are written). */
+  note(line: string): void;
+  /** Events of this port, in order, batched per pushed chunk. */
+  onEvents(listener: (events: readonly AtEvent[]) => void): Disposable;
+  /**
+   * The worker hosting this port died and was replaced: bytes and notes not yet parsed were lost and the
+   * parser starts afresh (mid-line state gone). The engine should treat its transaction as failed and resync.
+   */
+  onRestart(listener: (reason: string) => void): Disposable;
+  dispose(): void;
+}
+
+export interface ParserPoolOptions {
+  /** Number of worker threads; see defaultWorkerCount. */
+  readonly workers?: number;
+  /** The worker entry; the default is parser-worker next to this module. Tests pass a crashing variant. */
+  readonly entry?: URL;
+}
+
+/**
+ * How many parser workers to run.
+ *
+ * Measured (bench/parser-throughput.ts): one worker parses a realistic mixed stream at several hundred MB/s,
+ * while a USB serial port at 921600 baud carries at most ~0.09 MB/s, so a single worker has headroom for
+ * thousands of ports; parallelism buys no throughput that any fleet needs. What a worker costs is a core and
+ * ~10 MB, and the main thread (which owns all serial I/O, the engines and the shell) needs a core of its own.
+ * So: one worker per core beyond the first, at least one, at most four (beyond four the only gain left is
+ * a smaller share of ports affected by one crash, and a crash is recovered in milliseconds anyway).
+ */
+export function defaultWorkerCount(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
+}
+
+interface Slot {
+  worker: Worker | null;
+  readonly ports: Map<string, PortState>;
+  /** Resolves when the current worker has exited (set while it runs). */
+  exited: Promise<void> | null;
+}
+
+interface PortState {
+  readonly eventListeners: Set<(events: readonly AtEvent[]) => void>;
+  readonly restartListeners: Set<(reason: string) => void>;
+}
+
+/**
+ * The parser workers of the station, on the main thread. Each port is given to one worker for its lifetime
+ * (the least loaded by port count when it opens), so its messages travel one FIFO channel and its events
+ * keep their order. A worker that dies is replaced at once, its ports reopened and their handles told.
+ * Workers are started on first use and unref'd: open ports, not the pool, keep the process alive.
+ */
+export class ParserPool {
+  private readonly slots: Slot[];
+  private readonly entry: URL;
+  private disposed = false;
+  private restarts = 0;
+
+  constructor(options: ParserPoolOptions = {}) {
+    const count = options.workers ?? defaultWorkerCount();
+    if (!Number.isInteger(count) || count < 1 || count > 64) {
+      throw new RangeError(`ParserPool: workers must be an integer from 1 to 64, got ${String(count)}`);
+    }
+    this.entry = options.entry ?? defaultEntry();
+    this.slots = Array.from({ length: count }, () => ({ worker: null, ports: new Map(), exited: null }));
+  }
+
+  /** Number of worker threads currently running. */
+  get liveWorkers(): number {
+    return this.slots.filter((s) => s.worker !== null).length;
+  }
+
+  /** Workers replaced after a crash since the pool started. */
+  get restartCount(): number {
+    return this.restarts;
+  }
+
+  /** Thread ids of the running workers (for diagnostics and leak checks). */
+  get threadIds(): number[] {
+    return this.slots.flatMap((s) => (s.worker === null ? [] : [s.worker.threadId]));
+  }
+
+  open(portId: string): ParserPortHandle {
+    if (this.disposed) throw new Error('ParserPool: disposed');
+    if (this.slots.some((s) => s.ports.has(portId))) throw new Error(`ParserPool: port ${portId} is already open`);
+    let slot = this.slots[0];
+    for (const s of this.slots) if (slot === undefined || s.ports.size < slot.ports.size) slot = s;
+    if (slot === undefined) throw new Error('ParserPool: no workers');
+    const state: PortState = { eventListeners: new Set(), restartListeners: new Set() };
+    slot.ports.set(portId, state);
+    this.ensureWorker(slot);
+    this.post(slot, { type: 'open', portId });
+    return this.handle(slot, portId, state);
+  }
+
+  /** Stops every worker and waits until their threads have exited. Idempotent. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const exits: Promise<void>[] = [];
+    for (const slot of this.slots) {
+      slot.ports.clear();
+      if (slot.worker !== null && slot.exited !== null) {
+        exits.push(slot.exited);
+        void slot.worker.terminate();
+      }
+    }
+    await Promise.all(exits);
+  }
+
+  private handle(slot: Slot, portId: string, state: PortState): ParserPortHandle {
+    let open = true;
+    const live = (): boolean => open && !this.disposed;
+    return {
+      portId,
+      push: (bytes) => {
+        if (!live()) return;
+        const chunk = new Uint8Array(bytes); // a copy we own, so its buffer can be transferred
+        this.post(slot, { type: 'bytes', portId, chunk }, [chunk.buffer]);
+      },
+      note: (line) => {
+        if (live()) this.post(slot, { type: 'note', portId, line });
+      },
+      onEvents: (listener) => {
+        state.eventListeners.add(listener);
+        return { dispose: () => state.eventListeners.delete(listener) };
+      },
+      onRestart: (listener) => {
+        state.restartListeners.add(listener);
+        return { dispose: () => state.restartListeners.delete(listener) };
+      },
+      dispose: () => {
+        if (!open) return;
+        open = false;
+        state.eventListeners.clear();
+        state.restartListeners.clear();
+        if (slot.ports.get(portId) === state) {
+          slot.ports.delete(portId);
+          if (!this.disposed) this.post(slot, { type: 'close', portId });
+        }
+      },
+    };
+  }
+
+  private post(slot: Slot, message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    slot.worker?.postMessage(message, transfer);
+  }
+
+  private ensureWorker(slot: Slot): void {
+    if (slot.worker !== null) return;
+    const worker = startWorker(this.entry, { name: 'at-parser' });
+    worker.unref();
+    slot.worker = worker;
+    let lastError = 'exited';
+    slot.exited = new Promise((resolve) => {
+      worker.once('exit', (code) => {
+        if (slot.worker === worker) {
+          slot.worker = null;
+          slot.exited = null;
+        }
+        resolve();
+        if (!this.disposed) this.replace(slot, `parser worker ${lastError} (exit code ${code})`);
+      });
+    });
+    worker.on('error', (error: Error) => {
+      // The message says what failed in the parser code; it never holds line content.
+      lastError = `crashed: ${error.name}`;
+    });
+    worker.on('message', (message: unknown) => {
+      if (slot.worker !== worker) return;
+      const reply = parseFromWorker(message);
+      if (reply?.type !== 'events') return;
+      const state = slot.ports.get(reply.portId);
+      if (state === undefined) return;
+      for (const listener of state.eventListeners) listener(reply.events);
+    });
+  }
+
+  /** A worker died: start another, reopen its ports, and tell their owners what was lost. */
+  private replace(slot: Slot, reason: string): void {
+    this.restarts++;
+    if (slot.ports.size === 0) return; // started again on next open
+    this.ensureWorker(slot);
+    for (const portId of slot.ports.keys()) this.post(slot, { type: 'open', portId });
+    for (const state of slot.ports.values()) for (const listener of state.restartListeners) listener(reason);
+  }
+}
+
+function defaultEntry(): URL {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return new URL(`./parser-worker${ext}`, import.meta.url);
+}

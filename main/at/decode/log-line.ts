@@ -1,0 +1,95 @@
+/**
+ * The per-line decorations of captured AT logs, as customers send them: an optional timestamp
+ * (`[2024-05-01 10:00:00.123]`, `2024-05-01T10:00:00.123Z`, `10:00:00.123`, with or without brackets, `.` or `,`
+ * before the fraction) and an optional direction marker (`>`/`<` after a timestamp, `->`/`<-`, `>>`/`<<`,
+ * `TX`/`RX`, `[TX]`, `SEND:`/`RECV:`). What remains is the line as it crossed the wire.
+ */
+export interface LogLine {
+  /** 1-based line number in the file. */
+  readonly number: number;
+  /** The timestamp as written (without brackets), or null. */
+  readonly time: string | null;
+  /** Milliseconds: since the epoch for dated stamps, since midnight for time-only ones; null without a stamp. */
+  readonly timeMs: number | null;
+  /** `tx` host to module, `rx` module to host, null when the log does not say. */
+  readonly direction: 'tx' | 'rx' | null;
+  /** The line itself, trailing whitespace and literal `\r` / `<CR>` markers removed (a prompt keeps `> `). */
+  readonly body: string;
+}
+
+/** Splits a log into lines: CR LF, LF or lone CR. */
+export function splitLogLines(text: string): string[] {
+  const lines = text.split(/\r\n|\n|\r/);
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+const DATED = /^\[?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?(?:Z|[+-]\d{2}:?\d{2})?\]?/;
+const TIME_ONLY = /^\[?(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?\]?/;
+/** Markers that cannot be mistaken for line content. */
+const WORD_MARKER = /^(?:\[(TX|RX|SEND|RECV|SENT)\]|(TX|RX|SEND|RECV|SENT)\s*:|(TX|RX)(?=\s)|(->|<-|>>|<<))\s*/i;
+/** `>` / `<` after a timestamp: only direction markers when the log uses `<` somewhere (else `>` is a prompt). */
+const ARROW_MARKER = /^([<>])(?:\s|$)/;
+
+function fractionMs(fraction: string | undefined): number {
+  return fraction === undefined ? 0 : Math.round(Number(`0.${fraction}`) * 1000);
+}
+
+function parseStamp(text: string): { time: string; timeMs: number; length: number } | null {
+  const dated = DATED.exec(text);
+  if (dated) {
+    const [whole, y, mo, d, h, mi, s, f] = dated;
+    const timeMs = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) + fractionMs(f);
+    return { time: whole.replace(/^\[|\]$/g, ''), timeMs, length: whole.length };
+  }
+  const timeOnly = TIME_ONLY.exec(text);
+  if (timeOnly) {
+    const [whole, h, mi, s, f] = timeOnly;
+    const timeMs = ((Number(h) * 60 + Number(mi)) * 60 + Number(s)) * 1000 + fractionMs(f);
+    return { time: whole.replace(/^\[|\]$/g, ''), timeMs, length: whole.length };
+  }
+  return null;
+}
+
+function directionOf(token: string): 'tx' | 'rx' {
+  return /^(tx|send|sent|->|>>|>)$/i.test(token) ? 'tx' : 'rx';
+}
+
+/** Whether the log marks directions with bare `<` / `>` after its timestamps (any `<ts> < ...` line says so). */
+export function usesArrowMarkers(lines: readonly string[]): boolean {
+  return lines.some((line) => {
+    const stamp = parseStamp(line);
+    if (!stamp) return false;
+    return /^<(?:\s|$)/.test(line.slice(stamp.length).replace(/^[\s|]+/, ''));
+  });
+}
+
+function cleanBody(text: string): string {
+  const body = text.replace(/(?:\\r|\\n|<CR>|<LF>)+\s*$/i, '');
+  return body.startsWith('>') ? body : body.trimEnd();
+}
+
+/** Splits one line into its decorations and its body. */
+export function parseLogLine(raw: string, number: number, arrowMarkers: boolean): LogLine {
+  const stamp = parseStamp(raw);
+  let rest = stamp ? raw.slice(stamp.length).replace(/^[\s|]+/, '') : raw;
+  let direction: 'tx' | 'rx' | null = null;
+  const word = WORD_MARKER.exec(rest);
+  if (word) {
+    direction = directionOf(word[1] ?? word[2] ?? word[3] ?? word[4] ?? '');
+    rest = rest.slice(word[0].length);
+  } else if (stamp && arrowMarkers) {
+    const arrow = ARROW_MARKER.exec(rest);
+    if (arrow) {
+      direction = directionOf(arrow[1] ?? '');
+      rest = rest.slice(arrow[0].length);
+    }
+  }
+  return {
+    number,
+    time: stamp?.time ?? null,
+    timeMs: stamp?.timeMs ?? null,
+    direction,
+    body: cleanBody(rest),
+  };
+}

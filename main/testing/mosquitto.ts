@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { generateCertificates, type TestCertificates } from './certs';
+import { LogWatch } from './log-watch';
 import { exited, track } from './processes';
 import { runMosquittoPub, startMosquittoSub, type BrokerAddress, type Subscription } from './mosquitto-clients';
 
@@ -33,6 +34,14 @@ export interface Mosquitto extends BrokerAddress {
   subscribe(topic: string, qos?: 0 | 1 | 2): Promise<Subscription>;
   /** Runs `mosquitto_pub` on the plain listener; resolves when the message has been handed to the broker. */
   publish(topic: string, payload: Uint8Array | string, qos?: 0 | 1 | 2, retain?: boolean): Promise<void>;
+  /** Resolves with the first broker log line matching `pattern` (logged before or after the call). */
+  waitForLog(pattern: RegExp): Promise<string>;
+  /**
+   * Freezes the broker (SIGSTOP): the kernel still accepts TCP connections and buffers bytes, but nothing is
+   * answered, as with a hung server. This is how tests get real missing CONNACK / PUBACK / PINGRESP.
+   */
+  pause(): void;
+  resume(): void;
   /** Kills the broker with SIGKILL (no goodbye to clients), as a crash or power cut would. */
   kill(): Promise<void>;
   /** Stops the broker and every helper client, removes the temp dir. Safe to call twice. */
@@ -78,10 +87,8 @@ function configText(
     `allow_anonymous ${anonymous ? 'true' : 'false'}`,
     'persistence false',
     'log_dest stderr',
-    'log_type error',
-    'log_type warning',
-    'log_type notice',
-    'log_type information',
+    // Everything, including each packet received and sent: tests wait on these lines (see LogWatch).
+    'log_type all',
     `listener ${port} 127.0.0.1`,
   ];
   if (passwordFile !== undefined) lines.push(`password_file ${passwordFile}`);
@@ -98,32 +105,26 @@ function configText(
 }
 
 /** Starts the broker and resolves once it logs that it is running; rejects with its log if it exits first. */
-function launch(configPath: string): Promise<ChildProcess> {
+function launch(configPath: string): Promise<{ child: ChildProcess; log: LogWatch }> {
   return new Promise((resolve, reject) => {
     const child = spawn(MOSQUITTO, ['-c', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
     track(child);
-    let log = '';
+    const log = new LogWatch(child.stderr);
     const guard = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`mosquitto did not start: ${log.trim()}`));
+      reject(new Error(`mosquitto did not start: ${log.text.trim()}`));
     }, START_GUARD_MS);
-    const onData = (chunk: Buffer): void => {
-      log += chunk.toString();
-      if (/mosquitto version \S+ running/.test(log)) {
-        clearTimeout(guard);
-        child.stderr.off('data', onData);
-        child.stderr.resume();
-        resolve(child);
-      }
-    };
-    child.stderr.on('data', onData);
+    void log.waitFor(/mosquitto version \S+ running/).then(() => {
+      clearTimeout(guard);
+      resolve({ child, log });
+    });
     child.once('error', (error) => {
       clearTimeout(guard);
       reject(error);
     });
     child.once('exit', (code) => {
       clearTimeout(guard);
-      reject(new Error(`mosquitto exited (${code ?? 'signal'}) before it was ready: ${log.trim()}`));
+      reject(new Error(`mosquitto exited (${code ?? 'signal'}) before it was ready: ${log.text.trim()}`));
     });
   });
 }
@@ -149,13 +150,14 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       const tlsPort = options.tls === undefined ? 0 : await freePort();
       const configPath = join(dir, 'mosquitto.conf');
       await writeFile(configPath, configText(port, tlsPort, options, certs, passwordFile));
-      let child: ChildProcess;
+      let launched: { child: ChildProcess; log: LogWatch };
       try {
-        child = await launch(configPath);
+        launched = await launch(configPath);
       } catch (error) {
         lastError = error;
         continue;
       }
+      const { child, log } = launched;
       const address: BrokerAddress = {
         host: '127.0.0.1',
         port,
@@ -173,6 +175,13 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
           return subscription;
         },
         publish: (topic, payload, qos = 0, retain = false) => runMosquittoPub(address, topic, payload, qos, retain),
+        waitForLog: (pattern) => log.waitFor(pattern),
+        pause() {
+          child.kill('SIGSTOP');
+        },
+        resume() {
+          child.kill('SIGCONT');
+        },
         async kill() {
           child.kill('SIGKILL');
           await exited(child);
@@ -181,6 +190,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
           if (stopped) return;
           stopped = true;
           await Promise.all([...clients].map((c) => c.stop()));
+          child.kill('SIGCONT');
           child.kill('SIGTERM');
           await exited(child);
           await rm(dir, { recursive: true, force: true });

@@ -29,8 +29,8 @@ async function resolveTarget(request: OpenRequest): Promise<{ host: string; port
 }
 
 /**
- * TLS versions per AT+QSSLCFG="sslversion". Node cannot speak SSL 3.0 (0); TLS 1.0/1.1 are offered as the module
- * would, and fail the handshake against a modern broker just as they do in the field.
+ * TLS versions per AT+QSSLCFG="sslversion". Node cannot speak SSL 3.0 (0), so that handshake fails; TLS 1.0/1.1 are
+ * offered as the module would, and fail against a modern broker just as they do in the field.
  */
 function versions(sslversion: number): { minVersion: SecureVersion; maxVersion: SecureVersion } | undefined {
   switch (sslversion) {
@@ -41,7 +41,9 @@ function versions(sslversion: number): { minVersion: SecureVersion; maxVersion: 
     case 3:
       return { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' };
     case 4:
-      return { minVersion: 'TLSv1', maxVersion: 'TLSv1.3' };
+      // "All" is everything the module has, which ends at TLS 1.2. That matters beyond realism: in TLS 1.2 a
+      // server that rejects the client certificate fails the handshake itself, so it shows as +QMTOPEN -1.
+      return { minVersion: 'TLSv1', maxVersion: 'TLSv1.2' };
     default:
       return undefined;
   }

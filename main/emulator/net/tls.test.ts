@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMosquitto, type Mosquitto } from '../../testing/mosquitto';
+import { connectRequest, recordedSession } from './session-fixture';
+import type { OpenRequest, PacketReport, TlsSettings } from './types';
+
+const noReport = (_r: PacketReport): void => undefined;
+const pem = (text: string): Uint8Array => Buffer.from(text);
+
+function tlsOpen(broker: Mosquitto, tls: Partial<TlsSettings> & Pick<TlsSettings, 'seclevel'>): OpenRequest {
+  return {
+    host: '127.0.0.1',
+    port: broker.tlsPort,
+    hostMap: new Map(),
+    tls: { sslversion: 4, sni: false, ignoreLocalTime: true, ...tls },
+  };
+}
+
+describe('TLS against Mosquitto without client certificates required', () => {
+  let broker: Mosquitto;
+  beforeAll(async () => {
+    broker = await startMosquitto({ tls: { requireCertificate: false } });
+  });
+  afterAll(async () => {
+    await broker.stop();
+  });
+
+  it('seclevel 0 accepts the server without verifying it', async () => {
+    const { session } = recordedSession();
+    expect(await session.open(tlsOpen(broker, { seclevel: 0 }))).toBe(0);
+    expect(await session.connect(connectRequest())).toEqual({ result: 0, retCode: 0 });
+    expect(await session.disconnect()).toBe(0);
+  });
+
+  it('seclevel 1 verifies the server against the uploaded CA, with a cloud host name mapped and SNI sent', async () => {
+    const { session } = recordedSession();
+    const request: OpenRequest = {
+      ...tlsOpen(broker, { seclevel: 1, ca: pem(broker.certs.caPem.pem), sni: true }),
+      host: 'a1zgnxur10j8ux.iot.us-east-1.amazonaws.com',
+      port: 8883,
+      hostMap: new Map([['a1zgnxur10j8ux.iot.us-east-1.amazonaws.com', { host: '127.0.0.1', port: broker.tlsPort }]]),
+    };
+    expect(await session.open(request)).toBe(0);
+    expect(await session.connect(connectRequest())).toEqual({ result: 0, retCode: 0 });
+    expect(
+      await session.subscribe(1, [{ topic: '$aws/things/M26_0206/shadow/update/accepted', qos: 1 }], noReport),
+    ).toEqual({
+      result: 0,
+      value: [1],
+    });
+    expect(await session.disconnect()).toBe(0);
+  });
+
+  it('seclevel 1 with the wrong CA, or no CA at all, fails the handshake: -1', async () => {
+    const { session } = recordedSession();
+    expect(await session.open(tlsOpen(broker, { seclevel: 1, ca: pem(broker.certs.otherCa.pem) }))).toBe(-1);
+    expect(await session.open(tlsOpen(broker, { seclevel: 1 }))).toBe(-1);
+    expect(await session.open(tlsOpen(broker, { seclevel: 1, ca: pem('not a certificate') }))).toBe(-1);
+    expect(session.state).toBe('closed');
+  });
+
+  it('TLS 1.0/1.1 only (sslversion 1/2) and SSL 3.0 (0) fail against a modern broker: -1; TLS 1.2 (3) works', async () => {
+    const { session } = recordedSession();
+    for (const sslversion of [0, 1, 2]) {
+      expect(await session.open(tlsOpen(broker, { seclevel: 0, sslversion }))).toBe(-1);
+    }
+    expect(await session.open(tlsOpen(broker, { seclevel: 0, sslversion: 3 }))).toBe(0);
+    expect(await session.close()).toBe(0);
+  });
+
+  it('plain TCP to the TLS port is not MQTT: the broker drops the link while we wait for CONNACK', async () => {
+    const rec = recordedSession();
+    expect(await rec.session.open({ host: '127.0.0.1', port: broker.tlsPort, hostMap: new Map() })).toBe(0);
+    expect(await rec.session.connect(connectRequest())).toEqual({ result: 2 });
+    expect(await rec.nextStat()).toBe(4);
+  });
+});
+
+describe('TLS against Mosquitto with require_certificate true', () => {
+  let broker: Mosquitto;
+  beforeAll(async () => {
+    broker = await startMosquitto({ tls: { requireCertificate: true } });
+  });
+  afterAll(async () => {
+    await broker.stop();
+  });
+
+  it('seclevel 2 presents the client certificate and carries a QoS 1 round trip', async () => {
+    const rec = recordedSession();
+    const { certs } = broker;
+    const open = tlsOpen(broker, {
+      seclevel: 2,
+      ca: pem(certs.caPem.pem),
+      cert: pem(certs.clientCert.pem),
+      key: pem(certs.clientKey.pem),
+    });
+    expect(await rec.session.open(open)).toBe(0);
+    expect(await rec.session.connect(connectRequest())).toEqual({ result: 0, retCode: 0 });
+    expect(await rec.session.subscribe(7, [{ topic: 'fleet/tls/#', qos: 1 }], noReport)).toEqual({
+      result: 0,
+      value: [1],
+    });
+    const payload = Buffer.from('This is publish data from client');
+    expect(await rec.session.publish(8, 1, false, 'fleet/tls/a', payload, noReport)).toEqual({ result: 0 });
+    const message = await rec.nextMessage();
+    expect(Buffer.from(message.payload).equals(payload)).toBe(true);
+    expect(message.qos).toBe(1);
+    expect(await rec.session.disconnect()).toBe(0);
+  });
+
+  it('without a client certificate (seclevel 0/1, or 2 with none uploaded) the handshake fails: -1', async () => {
+    const { session } = recordedSession();
+    const ca = pem(broker.certs.caPem.pem);
+    expect(await session.open(tlsOpen(broker, { seclevel: 0 }))).toBe(-1);
+    expect(await session.open(tlsOpen(broker, { seclevel: 1, ca }))).toBe(-1);
+    expect(await session.open(tlsOpen(broker, { seclevel: 2, ca }))).toBe(-1);
+  });
+
+  it('a client certificate from another CA fails the handshake: -1', async () => {
+    const { session } = recordedSession();
+    const { certs } = broker;
+    const open = tlsOpen(broker, {
+      seclevel: 2,
+      ca: pem(certs.caPem.pem),
+      cert: pem(certs.wrongClientCert.pem),
+      key: pem(certs.wrongClientKey.pem),
+    });
+    expect(await session.open(open)).toBe(-1);
+  });
+});

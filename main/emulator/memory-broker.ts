@@ -48,6 +48,8 @@ export class MemoryBroker {
   stallAcks = false;
   /** Acknowledgements take this long (keeps packets inflight). */
   ackDelayMs = 0;
+  /** Every CONNECT the broker saw (credentials included: this is a test double, never logged). */
+  readonly connects: ConnectRequest[] = [];
   /** Every PUBLISH that reached the broker, in order. */
   readonly published: PublishedMessage[] = [];
   private readonly sessions = new Set<MemorySession>();
@@ -60,6 +62,11 @@ export class MemoryBroker {
   publish(topic: string, payload: Uint8Array | string, qos: 0 | 1 | 2 = 0, retain = false): void {
     const data = typeof payload === 'string' ? Buffer.from(payload) : payload;
     this.route({ clientId: '', topic, payload: data, qos, retain });
+  }
+
+  /** The keep-alive of this client fails: PINGRESP never comes (+QMTPING: <idx>,1, then +QMTSTAT: <idx>,2). */
+  failPing(clientId: string): void {
+    for (const session of [...this.sessions]) if (session.clientId === clientId) session.pingFailed();
   }
 
   onPublish(listener: (m: PublishedMessage) => void): () => void {
@@ -140,6 +147,7 @@ class MemorySession implements MqttClientSession {
     this.timing = { pktTimeoutMs: request.pktTimeoutMs, retryTimes: request.retryTimes };
     await this.tick(2);
     if (!this.is('connecting')) return { result: 2 };
+    this.broker.connects.push(request);
     let code = request.forceConnackCode ?? 0;
     const passwords = this.broker.passwords;
     if (code === 0 && passwords && passwords.get(request.username ?? '') !== request.password) code = 4;
@@ -235,6 +243,13 @@ class MemorySession implements MqttClientSession {
 
   destroy(): void {
     this.end();
+  }
+
+  pingFailed(): void {
+    if (this.state !== 'connected') return;
+    this.end();
+    this.events.onPing(1);
+    this.events.onStat(2);
   }
 
   /** Another connection took this client id: the broker closes this one. */

@@ -114,6 +114,8 @@ export const mqttHandlers: HandlerTable = {
     const port = p.int(2, 1, 65535);
     const slot = slotOf(ctx, idx);
     if (clientBusy(slot)) return ok([], () => ctx.urc(`+QMTOPEN: ${idx},2`));
+    // A host name no resolver would take (spaces, control characters) is a wrong parameter, reported by URC.
+    if (!/^[A-Za-z0-9._:[\]-]+$/.test(host)) return ok([], () => ctx.urc(`+QMTOPEN: ${idx},1`));
     return ok([], () => {
       if (ctx.state.cfun !== 1) {
         ctx.urc(`+QMTOPEN: ${idx},3`);

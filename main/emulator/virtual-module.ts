@@ -310,7 +310,9 @@ export class VirtualModule {
     let name = '';
     let outcome: Outcome;
     try {
-      const command = parseCommandLine(line.replace(/^[^Aa]+/, ''));
+      // Noise before the command (a line that picked up stray bytes) is skipped up to the first "AT".
+      const start = line.search(/at/i);
+      const command = start < 0 ? null : parseCommandLine(line.slice(start));
       if (command === null) {
         this.busy = false;
         queueMicrotask(() => this.pump());

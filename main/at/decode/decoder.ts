@@ -85,7 +85,8 @@ interface DataPhase {
   readonly after: 'prompt' | 'connect';
   readonly expected: number;
   bytes: number;
-  readonly startLine: LogLine;
+  /** Line number of the first line after the prompt or CONNECT, where the data starts. */
+  readonly firstLine: number;
 }
 
 const FINAL_OR_URC = /^(OK|ERROR|NO CARRIER|\+CME ERROR:.*|\+CMS ERROR:.*|\+[A-Z0-9_]+:.*|RDY|APP RDY|POWERED DOWN)$/i;
@@ -117,6 +118,13 @@ class LogDecoder {
     // Whatever the parser still holds (a line without its ending) is flushed as a last line.
     this.emitParsed(this.parser.push(encoder.encode('\r\n')));
     this.closeCurrent();
+    for (const p of this.pending) {
+      const outcome = p.command.event.outcome;
+      if (!outcome) continue;
+      outcome.explanation =
+        `No ${p.urcs[0] ?? 'result'} URC for this command in the log` +
+        (p.urcs[0] === '+QMTCLOSE' ? ' (one EC200U firmware never sends it after AT+QMTDISC).' : '.');
+    }
     return this.out;
   }
 
@@ -189,7 +197,12 @@ class LogDecoder {
         this.emit({ kind: 'unknown', name: null, raw: rest, decoded: { reason: 'text after a prompt' } });
       return;
     }
-    this.data = { after: 'prompt', expected: payload.length, bytes: 0, startLine: this.line };
+    this.data = {
+      after: 'prompt',
+      expected: payload.length,
+      bytes: 0,
+      firstLine: this.line.number + (rest === '' ? 1 : 0),
+    };
     if (rest !== '') {
       this.data.bytes = encoder.encode(rest).length;
       this.endData(rest);
@@ -202,16 +215,20 @@ class LogDecoder {
     if (!data) return;
     this.data = null;
     const shown = data.after === 'prompt' && text !== null;
-    this.emit({
+    const what = data.after === 'prompt' ? 'payload' : 'file contents';
+    const event = this.emit({
       kind: 'data',
       name: data.after === 'prompt' ? 'payload' : 'file data',
       raw: shown ? text : `<${data.bytes} bytes>`,
       decoded: { expectedBytes: data.expected, loggedBytes: data.bytes },
       explanation:
         data.bytes === 0
-          ? `The ${data.after === 'prompt' ? 'payload' : 'file contents'} (${data.expected} bytes announced) are not in the log.`
-          : `${data.bytes} of ${data.expected} announced bytes are in the log${data.bytes < data.expected ? ' (a log does not show every byte, e.g. line endings)' : ''}.`,
+          ? `The ${what} (${data.expected} bytes announced) are not in the log.`
+          : data.after === 'prompt'
+            ? `${data.bytes} of ${data.expected} announced bytes are in the log.`
+            : `The file contents (${data.expected} bytes announced) are in the log; not shown.`,
     });
+    event.line = data.firstLine;
   }
 
   private emitParsed(events: readonly AtEvent[]): void {
@@ -271,7 +288,7 @@ class LogDecoder {
         });
         const payload = this.current?.info.payload;
         if (payload?.after === 'connect') {
-          this.data = { after: 'connect', expected: payload.length, bytes: 0, startLine: this.line };
+          this.data = { after: 'connect', expected: payload.length, bytes: 0, firstLine: this.line.number + 1 };
         }
         return;
       }

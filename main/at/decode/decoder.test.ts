@@ -1,0 +1,224 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeLog, type DecodedEvent } from './decoder';
+import { renderJsonLines, renderText } from './render';
+
+/** The decoder on sample logs in several formats (fixtures/), plus format independence and robustness. */
+
+const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+const commands = (events: readonly DecodedEvent[]) => events.filter((e) => e.kind === 'command');
+const byName = (events: readonly DecodedEvent[], name: string) => events.filter((e) => e.name === name);
+const KINDS = new Set(['command', 'response', 'final', 'urc', 'prompt', 'data', 'unknown']);
+
+describe('plain log with echo, no timestamps, LF (the spec example session)', () => {
+  const events = decodeLog(fixture('plain-echo.log'));
+
+  it('finds every command with its outcome, completion URCs linked', () => {
+    expect(commands(events).map((e) => e.name)).toEqual([
+      'AT',
+      'AT',
+      'AT+QMTCFG',
+      'AT+QMTCFG',
+      'AT+QMTOPEN',
+      'AT+QMTCONN',
+      'AT+QMTSUB',
+      'AT+QMTPUBEX',
+      'AT+QMTDISC',
+    ]);
+    const open = commands(events).find((e) => e.name === 'AT+QMTOPEN');
+    expect(open?.outcome).toMatchObject({ final: 'OK', completion: '+QMTOPEN: 0,0', ok: true });
+    const conn = commands(events).find((e) => e.name === 'AT+QMTCONN');
+    expect(conn?.outcome?.explanation).toBe('MQTT client 0: connected (Connection Accepted).');
+    // The first AT got no answer before the second was sent.
+    expect(commands(events)[0]?.outcome).toMatchObject({ final: null, ok: false });
+  });
+
+  it('follows the prompt and shows the payload; decodes +QMTRECV', () => {
+    const data = events.find((e) => e.kind === 'data');
+    expect(data).toMatchObject({
+      raw: 'This is test data, hello MQTT.',
+      decoded: { expectedBytes: 30, loggedBytes: 30 },
+    });
+    const recv = byName(events, '+QMTRECV');
+    expect(recv.map((e) => e.decoded)).toEqual([
+      {
+        clientIdx: 0,
+        msgid: 0,
+        topic: 'topic/example',
+        payloadLength: 36,
+        payload: 'This is the payload related to topic',
+      },
+      { clientIdx: 0, msgid: 0, topic: 'topic/pub', payloadLength: 30, payload: 'This is test data, hello MQTT.' },
+    ]);
+  });
+
+  it('keeps lines it does not understand, and redacts the aliauth secret', () => {
+    expect(events.at(-1)).toMatchObject({
+      kind: 'unknown',
+      raw: 'this line is noise from a terminal program',
+      line: 32,
+    });
+    expect(renderJsonLines(events)).not.toContain('wN9Y6pZSIly7Exa5qVzcmigEGO4kAazZ');
+    expect(renderText(events)).toContain('AT+QMTCFG="aliauth",0,"oyjtmPI5a5j","MQTT_TEST","***"');
+  });
+});
+
+describe('bracketed dated timestamps, CRLF, echo off, file upload', () => {
+  const events = decodeLog(fixture('bracket-dated.log'));
+
+  it('measures durations from the timestamps', () => {
+    const open = commands(events).find((e) => e.name === 'AT+QMTOPEN');
+    expect(open?.outcome).toMatchObject({ durationMs: 15, completionMs: 1250 });
+    expect(byName(events, '+QMTOPEN')[0]).toMatchObject({
+      kind: 'urc',
+      durationMs: 1250,
+      time: '2024-05-01 10:00:05.250',
+    });
+    expect(commands(events)[0]?.outcome).toMatchObject({ final: 'OK', durationMs: 20 });
+  });
+
+  it('explains errors with what to do', () => {
+    const cme = events.find((e) => e.kind === 'final' && e.name === 'CME ERROR');
+    expect(cme).toMatchObject({
+      explanation: 'Module error 407: file already exists.',
+      decoded: { result: 'CME ERROR', code: 407 },
+      command: 'AT+QFUPL="UFS:cacert.pem",1188,100',
+    });
+    expect(cme?.howTo).toContain('AT+QFDEL');
+    const conn = commands(events).find((e) => e.name === 'AT+QMTCONN');
+    expect(conn?.outcome).toMatchObject({ completion: '+QMTCONN: 0,0,4', ok: false });
+    const stat = byName(events, '+QMTSTAT')[0];
+    expect(stat?.explanation).toBe('MQTT client 0: link closed, error 1: Connection is closed or reset by a peer end.');
+    expect(stat?.howTo).toBe('Execute AT+QMTOPEN command and reopen MQTT connection.');
+  });
+
+  it('the file data phase is one event; the key, the password and the read-back secret never appear', () => {
+    const data = events.filter((e) => e.kind === 'data');
+    expect(data).toHaveLength(1);
+    expect(data[0]).toMatchObject({ name: 'file data', line: 9, decoded: { expectedBytes: 120 } });
+    for (const output of [renderJsonLines(events), renderText(events)]) {
+      expect(output).not.toContain('SuperSecretKeyMaterial');
+      expect(output).not.toContain('Pa55w0rd!');
+      expect(output).not.toContain('ReadBackSecretValue123');
+    }
+    expect(byName(events, '+QMTCFG')[0]?.decoded).toEqual({ params: ['aliauth', 'a1b2c3', 'dev', '***'] });
+  });
+});
+
+describe('ISO timestamps with > / < direction markers, both directions, echo on', () => {
+  const events = decodeLog(fixture('iso-arrows.log'));
+
+  it('an echo of a sent command is not a second command', () => {
+    expect(commands(events).map((e) => e.name)).toEqual([
+      'AT+QMTCFG',
+      'AT+QMTOPEN',
+      'AT+QMTOPEN',
+      'AT+QMTCONN',
+      'AT+QMTPUBEX',
+      'AT+QMTSUB',
+    ]);
+    expect(commands(events).every((e) => e.direction === 'tx')).toBe(true);
+  });
+
+  it('a failed open, a retransmission report that does not complete, then the real completion', () => {
+    const [failed, retried] = commands(events).filter((e) => e.name === 'AT+QMTOPEN');
+    expect(failed?.outcome).toMatchObject({ completion: '+QMTOPEN: 1,-1', ok: false, completionMs: 30_010 });
+    expect(retried?.outcome).toMatchObject({ completion: '+QMTOPEN: 1,0', ok: true, completionMs: 900 });
+    const pub = commands(events).find((e) => e.name === 'AT+QMTPUBEX');
+    expect(pub?.outcome).toMatchObject({ completion: '+QMTPUBEX: 1,7,0', completionMs: 10_000, ok: true });
+    const [retransmission] = byName(events, '+QMTPUBEX');
+    expect(retransmission?.explanation).toContain('Packet retransmission');
+    expect(retransmission?.severity).toBe('warning');
+  });
+
+  it('takes a payload sent on its own line after the prompt', () => {
+    expect(events.find((e) => e.kind === 'data')).toMatchObject({ raw: '{"id":"1","v":42}', direction: 'tx' });
+  });
+
+  it('a +QMTRECV payload with quotes, commas and a line break is one event', () => {
+    const [recv] = byName(events, '+QMTRECV');
+    expect(recv?.decoded).toMatchObject({ topic: '$sys/378452/dev42/cmd', payload: 'say "hi", then\r\nwait' });
+  });
+
+  it('redacts the OneNET key and the token password', () => {
+    const output = renderJsonLines(events);
+    expect(output).not.toContain('bXlTZWNyZXRBY2Nlc3NLZXk');
+    expect(output).not.toContain('sign=abc');
+    expect(commands(events)[3]?.raw).toBe('AT+QMTCONN=1,"dev42","378452","***"');
+  });
+});
+
+describe('time-only stamps with TX:/RX: labels', () => {
+  const events = decodeLog(fixture('txrx-time-only.log'));
+
+  it('durations survive midnight; text +CME ERROR is explained', () => {
+    expect(commands(events)[0]?.outcome).toMatchObject({
+      final: '+CME ERROR: SIM not inserted',
+      durationMs: 50,
+      ok: false,
+    });
+    const cme = events.find((e) => e.kind === 'final' && e.name === 'CME ERROR');
+    expect(cme?.howTo).toContain('Insert a SIM card');
+  });
+
+  it('unknown URCs, garbage and a trailing command without answer do not stop it', () => {
+    expect(byName(events, '+FOOBAR')[0]).toMatchObject({ kind: 'urc', decoded: { known: false } });
+    expect(events.find((e) => e.raw === '%%$#garbage')?.kind).toBe('unknown');
+    expect(commands(events).at(-1)?.outcome).toMatchObject({ final: null, ok: false });
+    expect(renderJsonLines(events)).not.toContain('apnSecret');
+  });
+
+  it('an ERROR after a PUBEX with no prompt: the payload phase never started', () => {
+    const pub = commands(events).find((e) => e.name === 'AT+QMTPUBEX');
+    expect(pub?.outcome).toMatchObject({ final: 'ERROR', ok: false });
+    expect(events.some((e) => e.kind === 'data')).toBe(false);
+  });
+});
+
+describe('format independence and robustness', () => {
+  const plain = fixture('plain-echo.log');
+  const signature = (events: readonly DecodedEvent[]) => events.map((e) => [e.kind, e.name, e.raw]);
+  const base = signature(decodeLog(plain));
+  const lines = plain.split('\n').filter((line, i, all) => i < all.length - 1 || line !== '');
+
+  it('the same session gives the same timeline in every log format', () => {
+    const variants = [
+      lines.join('\r\n'),
+      lines.map((l, i) => `[2024-05-01 10:00:${String(i).padStart(2, '0')}.000] ${l}`).join('\n'),
+      lines.map((l, i) => `2024-05-01T10:00:${String(i).padStart(2, '0')}.5Z ${l}`).join('\r\n'),
+      lines.map((l, i) => `10:00:${String(i).padStart(2, '0')},250 | ${l}`).join('\n'),
+      lines.map((l) => `RX: ${l}`).join('\n'),
+    ];
+    for (const variant of variants) expect(signature(decodeLog(variant))).toEqual(base);
+  });
+
+  it('never throws and only emits the documented kinds, whatever the input', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.string({ unit: 'binary' }),
+            fc.constantFrom(
+              'OK',
+              '> ',
+              'AT+QMTPUBEX=0,1,1,0,"t",3',
+              'CONNECT',
+              'AT+QFUPL="UFS:a",5,1',
+              '+QMTRECV: 0,1,"t","x',
+            ),
+          ),
+          { maxLength: 30 },
+        ),
+        (parts) => {
+          const events = decodeLog(parts.join('\n'));
+          return events.every((e) => KINDS.has(e.kind) && typeof e.raw === 'string' && e.line >= 0);
+        },
+      ),
+    );
+  });
+
+  it('accepts bytes as well as text', () => {
+    expect(signature(decodeLog(new TextEncoder().encode(plain)))).toEqual(base);
+  });
+});

@@ -126,7 +126,7 @@ describe('ISO timestamps with > / < direction markers, both directions, echo on'
     expect(failed?.outcome).toMatchObject({ completion: '+QMTOPEN: 1,-1', ok: false, completionMs: 30_010 });
     expect(retried?.outcome).toMatchObject({ completion: '+QMTOPEN: 1,0', ok: true, completionMs: 900 });
     const pub = commands(events).find((e) => e.name === 'AT+QMTPUBEX');
-    expect(pub?.outcome).toMatchObject({ completion: '+QMTPUBEX: 1,7,0', completionMs: 10_000, ok: true });
+    expect(pub?.outcome).toMatchObject({ completion: '+QMTPUBEX: 1,7,0', completionMs: 10_030, ok: true });
     const [retransmission] = byName(events, '+QMTPUBEX');
     expect(retransmission?.explanation).toContain('Packet retransmission');
     expect(retransmission?.severity).toBe('warning');

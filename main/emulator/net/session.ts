@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import mqtt, { type IConnectPacket, type Packet } from 'mqtt-packet';
+import { connectPacket, encodeConnect } from './connect-packet';
 import { openLink } from './link';
 import { Outstanding } from './outstanding';
 import type {
@@ -122,7 +123,7 @@ class ClientSession implements MqttClientSession {
       if (request.forceConnackCode !== undefined) pending.forced = request.forceConnackCode;
       this.pendingConnect = pending;
       const attempt = (): void => {
-        void this.send(packet).then((ok) => {
+        void this.send(packet, encodeConnect).then((ok) => {
           if (ok) pending.written = true;
         });
         pending.timer = setTimeout(() => {
@@ -328,12 +329,12 @@ class ClientSession implements MqttClientSession {
   }
 
   /** Writes one packet; resolves false when the link is gone or the write fails. Every write re-arms keep-alive. */
-  private send(packet: Packet): Promise<boolean> {
+  private send<P extends Packet>(packet: P, encode?: (packet: P) => Buffer): Promise<boolean> {
     const link = this.link;
     if (link === undefined || link.socket.destroyed) return Promise.resolve(false);
     let bytes: Buffer;
     try {
-      bytes = mqtt.generate(packet, { protocolVersion: this.protocolVersion });
+      bytes = encode !== undefined ? encode(packet) : mqtt.generate(packet, { protocolVersion: this.protocolVersion });
     } catch {
       return Promise.resolve(false);
     }
@@ -393,29 +394,6 @@ class ClientSession implements MqttClientSession {
 
 function validId(msgid: number): boolean {
   return Number.isInteger(msgid) && msgid >= 1 && msgid <= 65535;
-}
-
-/** CONNECT as the module sends it: "MQIsdp"/3 for AT+QMTCFG="version",3 and "MQTT"/4 for version 4. */
-function connectPacket(request: ConnectRequest): IConnectPacket {
-  const packet: IConnectPacket = {
-    cmd: 'connect',
-    protocolId: request.version === 3 ? 'MQIsdp' : 'MQTT',
-    protocolVersion: request.version,
-    clientId: request.clientId,
-    clean: request.cleanSession,
-    keepalive: request.keepaliveSec,
-  };
-  if (request.username !== undefined) packet.username = request.username;
-  if (request.password !== undefined) packet.password = Buffer.from(request.password);
-  if (request.will !== undefined) {
-    packet.will = {
-      topic: request.will.topic,
-      payload: Buffer.from(request.will.message),
-      qos: request.will.qos,
-      retain: request.will.retain,
-    };
-  }
-  return packet;
 }
 
 /** The network side of one MQTT client (client_idx 0-5) of a virtual module. */

@@ -1,7 +1,7 @@
 import type { EmbeddedBroker } from '../broker/embedded';
 import { startEmbeddedBroker } from '../broker/embedded';
 import type { AtPortFactory } from '../core/at-port';
-import { createDispatch, createHandlers } from '../core/handlers';
+import { createDispatch, createHandlers, type Dispatch } from '../core/handlers';
 import { LineAtPort } from '../core/line-at-port';
 import { Station } from '../core/station';
 import { startWebShell, type WebShell } from '../shell-web/server';
@@ -14,10 +14,7 @@ export type VirtualFleetStarter = (
   broker: { readonly host: string; readonly port: number },
 ) => Promise<{ readonly transports: readonly ByteTransport[]; close(): Promise<void> }>;
 
-export interface StationAppOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly staticRoot: string;
+export interface StationCoreOptions {
   /** Virtual modules to start in-process (the embedded default). */
   readonly virtual: number;
   /** Real serial ports (or pseudo-terminals) to attach. */
@@ -26,23 +23,22 @@ export interface StationAppOptions {
   readonly openPort?: AtPortFactory;
 }
 
-export interface StationApp {
+/** A running station without a shell: what both the web shell and the Electron shell sit on. */
+export interface StationRuntime {
   readonly station: Station;
-  readonly shell: WebShell;
+  readonly dispatch: Dispatch;
   readonly broker: EmbeddedBroker | undefined;
   close(): Promise<void>;
 }
 
 /**
- * The composition root of the web-served station: broker, virtual fleet or real ports, transports, Station,
- * handler table, web shell. Everything started here is stopped by `close()`, in reverse order, even after a
- * partial start.
+ * The composition root: broker, virtual fleet or real ports, transports, Station, handler table. Everything
+ * started here is stopped by `close()`, in reverse order, even after a partial start.
  */
-export async function startStationApp(options: StationAppOptions): Promise<StationApp> {
+export async function startStationRuntime(options: StationCoreOptions): Promise<StationRuntime> {
   const cleanups: (() => Promise<void>)[] = [];
   const close = async (): Promise<void> => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    cleanups.length = 0;
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
   };
   try {
     const station = new Station({ openPort: options.openPort ?? ((t) => new LineAtPort(t)) });
@@ -62,17 +58,44 @@ export async function startStationApp(options: StationAppOptions): Promise<Stati
       cleanups.push(() => transport.close());
       station.attach(transport);
     }
+    return { station, dispatch: createDispatch(createHandlers(station)), broker, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export interface StationAppOptions extends StationCoreOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly staticRoot: string;
+}
+
+export interface StationApp extends StationRuntime {
+  readonly shell: WebShell;
+}
+
+/** The web-served station: the runtime plus the web shell on the loopback interface. */
+export async function startStationApp(options: StationAppOptions): Promise<StationApp> {
+  const runtime = await startStationRuntime(options);
+  try {
     const shell = await startWebShell({
-      dispatch: createDispatch(createHandlers(station)),
-      events: station,
+      dispatch: runtime.dispatch,
+      events: runtime.station,
       staticRoot: options.staticRoot,
       host: options.host,
       port: options.port,
     });
-    cleanups.push(() => shell.close());
-    return { station, shell, broker, close };
+    return {
+      ...runtime,
+      shell,
+      close: async () => {
+        await shell.close().catch(() => undefined);
+        await runtime.close();
+      },
+    };
   } catch (error) {
-    await close();
+    await runtime.close();
     throw error;
   }
 }

@@ -1,3 +1,4 @@
+import type { AtOutcome } from '../at/request';
 import { joinParams, splitParams } from './params';
 
 /**
@@ -51,4 +52,19 @@ function redactParams(name: string, form: Rule['form'], rest: string): string | 
   );
   if (rule === undefined) return null;
   return joinParams(params.map((p, i) => (i >= rule.secretFrom ? { ...p, value: redactedMark } : p)));
+}
+
+/**
+ * The answer with secrets masked in both its raw lines and its split parameters, so that everything decoded
+ * from it (fields, summaries) is safe to show. Only lines a rule changes are rebuilt.
+ */
+export function redactOutcome(outcome: AtOutcome): AtOutcome {
+  const responses = outcome.responses.map((event) => {
+    if (event.kind !== 'response' || event.name === null) return event;
+    const raw = redactLine(event.raw);
+    if (raw === event.raw) return event;
+    const rest = raw.slice(raw.indexOf(':') + 1).trimStart();
+    return { ...event, raw, params: splitParams(rest).map((p) => p.value) };
+  });
+  return { ...outcome, responses };
 }

@@ -7,7 +7,7 @@ import type { ByteTransport, Disposable } from '../transport/types';
 import type { AtPort, AtPortFactory } from './at-port';
 import { decodeAnswer, explainFinal } from './decode';
 import { Emitter } from './emitter';
-import { redactLine } from './redact';
+import { redactLine, redactOutcome } from './redact';
 
 export interface StationOptions {
   /** Builds the AT path of each attached transport (the AT engine, or the line port in tests/demo). */
@@ -108,7 +108,7 @@ export class Station {
   async sendAt(moduleId: string, line: string): Promise<Result<AtOutcomeView>> {
     const record = this.modules.get(moduleId);
     if (record === undefined)
-      return fail('unknown-module', `no module "${moduleId.slice(0, 80)}" is attached`, 'moduleId');
+      return fail('unknown-module', `moduleId: no module "${moduleId.slice(0, 80)}" is attached`, 'moduleId');
     if (record.info.state === 'disconnected') {
       return fail('module-unavailable', `${moduleId} is disconnected`, 'moduleId');
     }
@@ -124,16 +124,16 @@ export class Station {
     const previous = record.info.state;
     this.update(record, { state: 'busy' });
     try {
-      const outcome = await record.port.run(rawRequest(command, redacted, this.commandTimeoutMs));
+      const outcome = redactOutcome(await record.port.run(rawRequest(command, redacted, this.commandTimeoutMs)));
       const decoded = decodeAnswer(command, outcome);
       return ok({
         moduleId,
         command: redacted,
         verdict: 'ok',
         final: outcome.final.raw,
-        lines: outcome.responses.map((r) => redactLine(r.raw)),
+        lines: outcome.responses.map((r) => r.raw),
         summary: decoded.summary,
-        fields: decoded.fields.map((f) => ({ label: f.label, value: redactLine(f.value) })),
+        fields: [...decoded.fields],
         elapsedMs: outcome.elapsedMs,
       });
     } catch (error) {
@@ -159,7 +159,7 @@ export class Station {
   transcript(moduleId: string, limit = 500): Result<TranscriptLine[]> {
     const record = this.modules.get(moduleId);
     if (record === undefined)
-      return fail('unknown-module', `no module "${moduleId.slice(0, 80)}" is attached`, 'moduleId');
+      return fail('unknown-module', `moduleId: no module "${moduleId.slice(0, 80)}" is attached`, 'moduleId');
     return ok(record.transcript.slice(-limit));
   }
 

@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TranscriptLine } from '../../shared/contract';
+import { startStationRuntime, type StationRuntime } from '../app/station-app';
+import { startVirtualFleet } from '../app/virtual-fleet';
+import { InProcessTransport } from '../emulator/in-process-transport';
+import { createMqttClientSession } from '../emulator/net/session';
+import { VirtualModule } from '../emulator/virtual-module';
+import { LineAtPort } from './line-at-port';
+import { Station } from './station';
+import { waitForEvent, waitForIdentified } from './wait-for';
+
+// The station core against real virtual modules (in-process transports) and the embedded broker, through the
+// same composition root `fleet-station serve` uses.
+describe('Station with virtual modules', () => {
+  let runtime: StationRuntime;
+
+  beforeAll(async () => {
+    runtime = await startStationRuntime({ virtual: 2, portPaths: [], startVirtualFleet });
+    await waitForIdentified(runtime.station);
+  });
+  afterAll(async () => {
+    await runtime.close();
+  });
+
+  it('identifies every module: model, revision, IMEI, ICCID', () => {
+    const modules = runtime.station.list();
+    expect(modules.map((m) => m.id)).toEqual(['virtual:0', 'virtual:1']);
+    for (const m of modules) {
+      expect(m.state).toBe('ready');
+      expect(m.model).toMatch(/^E[CG][0-9]00U$/);
+      expect(m.revision).toMatch(new RegExp(`^${m.model ?? ''}`));
+      expect(m.imei).toMatch(/^\d{15}$/);
+      expect(m.iccid).toMatch(/^\d{18,19}[0-9A-F]$/);
+    }
+    expect(new Set(modules.map((m) => m.imei)).size).toBe(2);
+  });
+
+  it('answers ATI with the decoded identity', async () => {
+    const result = await runtime.station.sendAt('virtual:0', 'ATI');
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const module = runtime.station.list()[0];
+    expect(result.value.verdict).toBe('ok');
+    expect(result.value.final).toBe('OK');
+    expect(result.value.fields).toContainEqual({ label: 'Manufacturer', value: 'Quectel' });
+    expect(result.value.fields).toContainEqual({ label: 'Model', value: module?.model });
+  });
+
+  it('answers AT+CGSN and AT+GSN with the IMEI the list shows', async () => {
+    const imei = runtime.station.list()[1]?.imei;
+    for (const line of ['AT+CGSN', 'AT+GSN']) {
+      const result = await runtime.station.sendAt('virtual:1', line);
+      expect(result.ok && result.value.fields).toEqual([{ label: 'IMEI', value: imei }]);
+    }
+  });
+
+  it('reads an AT+QMTCFG setting with its spec default', async () => {
+    const result = await runtime.station.sendAt('virtual:0', 'AT+QMTCFG="keepalive",0');
+    expect(result.ok && result.value.fields).toEqual([{ label: 'Keep-alive (s)', value: '120' }]);
+  });
+
+  it('reports a command the module refuses as an ERROR outcome, not a failure', async () => {
+    const result = await runtime.station.sendAt('virtual:0', 'AT+NOSUCHCOMMAND');
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.verdict).toBe('error');
+    expect(result.value.final).toBe('ERROR');
+    expect(result.value.summary).toMatch(/refused/);
+    const after = await runtime.station.sendAt('virtual:0', 'AT');
+    expect(after.ok && after.value.verdict).toBe('ok');
+  });
+
+  it('refuses commands with a data phase and unknown modules with clear codes', async () => {
+    const pub = await runtime.station.sendAt('virtual:0', 'AT+QMTPUBEX=0,0,0,0,"t",5');
+    expect(pub.ok ? 'ok' : pub.error.code).toBe('invalid-input');
+    const unknown = await runtime.station.sendAt('virtual:9', 'AT');
+    expect(unknown.ok ? 'ok' : unknown.error.code).toBe('unknown-module');
+    const transcript = runtime.station.transcript('nope');
+    expect(transcript.ok ? 'ok' : transcript.error.code).toBe('unknown-module');
+  });
+
+  it('never lets a device secret into the transcript, the answer or the pushed lines', async () => {
+    const secret = 'S3cretDeviceKey0123456789abcdef';
+    const pushed: TranscriptLine[] = [];
+    const subscription = runtime.station.on('transcriptLines', (lines) => pushed.push(...lines));
+    const set = await runtime.station.sendAt('virtual:1', `AT+QMTCFG="aliauth",0,"pk1","dev1","${secret}"`);
+    expect(set.ok && set.value.command).toBe('AT+QMTCFG="aliauth",0,"pk1","dev1","***"');
+    const read = await runtime.station.sendAt('virtual:1', 'AT+QMTCFG="aliauth",0');
+    expect(read.ok).toBe(true);
+    if (!read.ok) return;
+    expect(read.value.fields).toContainEqual({ label: 'Device secret', value: '***' });
+    expect(read.value.fields).toContainEqual({ label: 'Product key', value: 'pk1' });
+    await waitForEvent(runtime.station, 'transcriptLines', (lines) =>
+      lines.some((l) => l.text.startsWith('+QMTCFG: "aliauth"')),
+    );
+    subscription.dispose();
+    const stored = runtime.station.transcript('virtual:1');
+    const everything = JSON.stringify([stored, pushed, set, read]);
+    expect(everything).not.toContain(secret);
+    expect(everything).toContain('***');
+  });
+
+  it('keeps a per-module transcript with increasing sequence numbers, pushed in batches', async () => {
+    const batch = waitForEvent(runtime.station, 'transcriptLines', (lines) => lines.some((l) => l.text === 'AT+CSQ'));
+    await runtime.station.sendAt('virtual:0', 'AT+CSQ');
+    const lines = await batch;
+    expect(lines.length).toBeGreaterThan(1);
+    const stored = runtime.station.transcript('virtual:0');
+    expect(stored.ok).toBe(true);
+    if (!stored.ok) return;
+    const seqs = stored.value.map((l) => l.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(stored.value.some((l) => l.dir === 'tx' && l.text === 'AT+CSQ')).toBe(true);
+    expect(stored.value.some((l) => l.dir === 'rx' && l.text.startsWith('+CSQ:'))).toBe(true);
+  });
+});
+
+describe('Station when a module goes away', () => {
+  it('marks an unplugged module disconnected and answers further commands with a clear code', async () => {
+    const module = new VirtualModule({ index: 5, sessionFactory: createMqttClientSession, baud: 0, bootDelayMs: 10 });
+    const station = new Station({ openPort: (t) => new LineAtPort(t) });
+    try {
+      station.attach(new InProcessTransport(module, 'virtual:5'));
+      module.powerOn();
+      const [ready] = await waitForIdentified(station);
+      expect(ready?.state).toBe('ready');
+      const gone = waitForEvent(station, 'modulesChanged', (list) => list[0]?.state === 'disconnected');
+      module.unplug();
+      const [after] = await gone;
+      expect(after?.problem).toMatch(/unplugged/);
+      const result = await station.sendAt('virtual:5', 'AT');
+      expect(result.ok ? 'ok' : result.error.code).toBe('module-unavailable');
+    } finally {
+      await station.dispose();
+      module.dispose();
+    }
+  });
+});

@@ -38,6 +38,11 @@ export interface AtRequest<T> {
   };
   /** Abort early (fail fast) on these URCs while in flight, e.g. +QMTSTAT for the same client. */
   readonly abortOn?: readonly { readonly urc: string; readonly match: (event: UrcEvent) => boolean }[];
+  /**
+   * The information responses carry secrets (the read forms of AT+QMTCFG="aliauth" / "onenet"): the engine's
+   * transcript shows them as `<redacted>`. Optional; absent means the responses are safe to log.
+   */
+  readonly secretResponses?: boolean;
   /** Turns the outcome into the typed result; throws AtResponseError on a malformed answer. */
   readonly parse: (outcome: AtOutcome) => T;
 }

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { parseLogLine, splitLogLines, usesArrowMarkers } from './log-line';
+
+describe('log line decorations', () => {
+  it('timestamp formats', () => {
+    expect(parseLogLine('[2024-05-01 10:00:00.123] AT', 1, false)).toMatchObject({
+      time: '2024-05-01 10:00:00.123',
+      timeMs: Date.UTC(2024, 4, 1, 10, 0, 0, 123),
+      body: 'AT',
+      direction: null,
+    });
+    expect(parseLogLine('2024-05-01T10:00:00.5Z OK', 1, false)).toMatchObject({
+      timeMs: Date.UTC(2024, 4, 1, 10, 0, 0, 500),
+      body: 'OK',
+    });
+    expect(parseLogLine('2024-05-01T10:00:00+08:00 OK', 1, false)).toMatchObject({ body: 'OK' });
+    expect(parseLogLine('10:00:01.250 +QMTSTAT: 0,1', 1, false)).toMatchObject({
+      time: '10:00:01.250',
+      timeMs: 36_001_250,
+      body: '+QMTSTAT: 0,1',
+    });
+    expect(parseLogLine('[10:00:01,5] OK', 1, false)).toMatchObject({ timeMs: 36_001_500, body: 'OK' });
+    expect(parseLogLine('OK', 1, false)).toMatchObject({ time: null, timeMs: null, body: 'OK' });
+  });
+
+  it('direction markers', () => {
+    expect(parseLogLine('10:00:00.000 > AT', 1, true)).toMatchObject({ direction: 'tx', body: 'AT' });
+    expect(parseLogLine('10:00:00.000 < OK', 1, true)).toMatchObject({ direction: 'rx', body: 'OK' });
+    expect(parseLogLine('10:00:00.000 < > ', 1, true)).toMatchObject({ direction: 'rx', body: '> ' });
+    expect(parseLogLine('TX: AT+CSQ', 1, false)).toMatchObject({ direction: 'tx', body: 'AT+CSQ' });
+    expect(parseLogLine('[RX] +CSQ: 20,99', 1, false)).toMatchObject({ direction: 'rx', body: '+CSQ: 20,99' });
+    expect(parseLogLine('10:00:00 SEND: ATI', 1, false)).toMatchObject({ direction: 'tx', body: 'ATI' });
+    expect(parseLogLine('-> AT', 1, false)).toMatchObject({ direction: 'tx', body: 'AT' });
+    expect(parseLogLine('<< OK', 1, false)).toMatchObject({ direction: 'rx', body: 'OK' });
+    // Without `<` markers in the log, `>` after a timestamp is the module's prompt.
+    expect(parseLogLine('10:00:00.000 > hello', 1, false)).toMatchObject({ direction: null, body: '> hello' });
+    // A response that merely starts with a word is not a marker.
+    expect(parseLogLine('SEND OK', 1, false)).toMatchObject({ direction: null, body: 'SEND OK' });
+  });
+
+  it('literal line-ending markers and trailing blanks are removed, a prompt keeps its space', () => {
+    expect(parseLogLine('AT+CSQ\\r\\n', 1, false).body).toBe('AT+CSQ');
+    expect(parseLogLine('OK<CR><LF>', 1, false).body).toBe('OK');
+    expect(parseLogLine('OK   ', 1, false).body).toBe('OK');
+    expect(parseLogLine('> ', 1, false).body).toBe('> ');
+  });
+
+  it('arrow markers are recognised per log; lines split on CRLF, LF and CR', () => {
+    expect(usesArrowMarkers(['10:00:00 > AT', '10:00:01 < OK'])).toBe(true);
+    expect(usesArrowMarkers(['10:00:00 AT', '10:00:01 > payload'])).toBe(false);
+    expect(splitLogLines('a\r\nb\nc\rd\n')).toEqual(['a', 'b', 'c', 'd']);
+  });
+});

@@ -37,8 +37,24 @@ const payloadCommands: Readonly<
 const COMMAND = /^AT(?:([+$%^][A-Z0-9_]+)(=\?|\?|=)?(.*))?/i;
 const ECHO_SETTING = /^AT(?:E([01]?)|&F0?|Z0?)$/i;
 
+/**
+ * Recently parsed lines. A station repeats a small set of command lines (and a captured log even more so), and
+ * the parser meets each one on every echo: the cache keeps that off the hot path. Bounded; entries are immutable.
+ */
+const cache = new Map<string, CommandInfo>();
+const CACHE_SIZE = 256;
+
 /** Parses a command line. Never throws: anything that is not `AT...` gives a basic command with no payload. */
 export function parseCommandLine(line: string): CommandInfo {
+  const cached = cache.get(line);
+  if (cached !== undefined) return cached;
+  const info = parseUncached(line);
+  if (cache.size >= CACHE_SIZE) cache.clear();
+  cache.set(line, info);
+  return info;
+}
+
+function parseUncached(line: string): CommandInfo {
   const trimmed = line.trim();
   const match = COMMAND.exec(trimmed);
   const rawName = match?.[1];

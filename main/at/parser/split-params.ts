@@ -3,8 +3,9 @@
  *
  * Why hand-written rather than `split(',')`: quoted strings carry commas (`"a,b"`), and test-command answers
  * carry lists in parentheses or brackets (`(0-5),"hostname",(1-65535)`, `(0,1)`), which must stay one parameter
- * each. Quotes are removed from quoted strings; unquoted parameters are trimmed. An unterminated quote runs to
- * the end of the text (the parser never rejects a line for it). Empty text gives no parameters.
+ * each. Quotes are removed from quoted strings, whose content is kept exactly; unquoted pieces are trimmed. An
+ * unterminated quote runs to the end of the text (the parser never rejects a line for it). Empty text gives no
+ * parameters. (No closures inside: this runs for every line, in the parser's hot path.)
  */
 export function splitParams(text: string): string[] {
   const params: string[] = [];
@@ -13,10 +14,6 @@ export function splitParams(text: string): string[] {
   let quoted = false;
   let depth = 0;
   let start = 0;
-  // Unquoted pieces are trimmed; quoted ones are kept exactly (spaces inside quotes are data).
-  const flushUnquoted = (end: number): void => {
-    current += text.slice(start, end).trim();
-  };
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (quoted) {
@@ -25,10 +22,8 @@ export function splitParams(text: string): string[] {
         start = i + 1;
         quoted = false;
       }
-      continue;
-    }
-    if (c === QUOTE) {
-      flushUnquoted(i);
+    } else if (c === QUOTE) {
+      current += text.slice(start, i).trim();
       start = i + 1;
       quoted = true;
     } else if (c === OPEN_PAREN || c === OPEN_BRACKET) {
@@ -36,15 +31,12 @@ export function splitParams(text: string): string[] {
     } else if ((c === CLOSE_PAREN || c === CLOSE_BRACKET) && depth > 0) {
       depth--;
     } else if (c === COMMA && depth === 0) {
-      flushUnquoted(i);
-      params.push(current);
+      params.push(current + text.slice(start, i).trim());
       current = '';
       start = i + 1;
     }
   }
-  if (quoted) current += text.slice(start);
-  else flushUnquoted(text.length);
-  params.push(current);
+  params.push(quoted ? current + text.slice(start) : current + text.slice(start).trim());
   return params;
 }
 

@@ -1,6 +1,7 @@
 import type { AtEvent } from '../types';
 import { classifyLine } from './classify-line';
 import { MAX_DATA_PHASE, parseCommandLine, type CommandInfo } from './command-info';
+import { parseRecvHeader, type RecvHeader } from './recv-header';
 import { decodeText, escapeBytes, hasControlBytes } from './text';
 
 /** Longest ordinary line kept; a longer one is reported as `unknown` / `overlong` and skipped to its end. */
@@ -45,16 +46,7 @@ interface InFlight {
   payloadDone: boolean;
 }
 
-interface RecvHeader {
-  readonly text: string;
-  readonly clientIdx: number;
-  readonly msgid: number;
-  readonly topic: string;
-  readonly payloadLength: number | null;
-}
-
 const RECV_PREFIX = [0x2b, 0x51, 0x4d, 0x54, 0x52, 0x45, 0x43, 0x56, 0x3a]; // "+QMTRECV:"
-const RECV_HEADER = /^\+QMTRECV: ?(\d{1,9}),(\d{1,9}),"([^"]*)",(?:(\d{1,9}),)?$/;
 
 /**
  * The streaming AT parser of one port: bytes in, typed events out. Pure (no I/O, no timers), so it runs the
@@ -207,8 +199,8 @@ export class AtStreamParser {
       // A header is short; past this, no quote can open a payload (and garbage cannot cost quadratic time).
       if (this.lineLength + (q - start) > MAX_RECV_HEADER) break;
       this.append(bytes, start, q);
-      const header = this.matchRecvHeader();
-      if (header !== null) {
+      const header = parseRecvHeader(this.line, this.lineLength);
+      if (header !== null && (header.payloadLength ?? 0) <= MAX_RECV_LINE) {
         this.lineLength = 0;
         this.recv = header;
         this.dataLength = 0;
@@ -238,21 +230,6 @@ export class AtStreamParser {
     this.endLine(this.line, 0, this.lineLength, bytes[end] === CR, out);
     this.lineLength = 0;
     return end + 1;
-  }
-
-  private matchRecvHeader(): RecvHeader | null {
-    const text = decodeText(this.line, 0, this.lineLength);
-    const m = RECV_HEADER.exec(text);
-    if (m === null) return null;
-    const payloadLength = m[4] === undefined ? null : Number(m[4]);
-    if (payloadLength !== null && payloadLength > MAX_RECV_LINE) return null;
-    return {
-      text,
-      clientIdx: Number(m[1]),
-      msgid: Number(m[2]),
-      topic: m[3] ?? '',
-      payloadLength,
-    };
   }
 
   private readRecvCounted(bytes: Uint8Array, start: number): number {

@@ -112,13 +112,15 @@ export function runMosquittoPub(
   qos: 0 | 1 | 2,
   retain: boolean,
 ): Promise<void> {
-  const args = [...authArgs(address), '-q', String(qos), '-t', topic, '-s'];
+  const bytes = typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload);
+  // `-s` refuses empty input; `-n` sends the empty message (which also clears a retained one).
+  const args = [...authArgs(address), '-q', String(qos), '-t', topic, bytes.length === 0 ? '-n' : '-s'];
   if (retain) args.push('-r');
   const child = spawn('/usr/bin/mosquitto_pub', args, { stdio: ['pipe', 'ignore', 'pipe'] });
   track(child);
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin.end(typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload));
+  child.stdin.end(bytes);
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) =>

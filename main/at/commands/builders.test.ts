@@ -286,11 +286,12 @@ describe('every builder writes the exact line with the spec time limit', () => {
     expect(rows.QICSGP?.request.redacted).not.toContain('pw"');
   });
 
-  it('every QMTCFG sub-command has a query form', () => {
+  it('every QMTCFG sub-command has a query form; the credential reads keep their answers out of transcripts', () => {
     for (const name of Object.keys(at.QMTCFG_FIELDS) as at.QmtcfgName[]) {
       const request = at.qmtcfgQuery(2, name);
       expect(request.line).toBe(`AT+QMTCFG="${name}",2`);
       expect(request.timeoutMs).toBe(300);
+      expect(request.secretResponses === true).toBe(name === 'aliauth' || name === 'onenet');
     }
   });
 

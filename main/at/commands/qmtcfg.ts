@@ -207,6 +207,8 @@ export function qmtcfgQuery(clientIdx: number, name: QmtcfgName): AtRequest<Qmtc
   return defineRequest({
     line: `AT+QMTCFG="${checked}",${idx}`,
     timeoutMs: TIMEOUTS.query,
+    // The aliauth / onenet answers carry the secret: keep them out of the engine's transcript.
+    ...(fields.some((field) => SECRET_FIELDS.has(field)) ? { secretResponses: true } : {}),
     parse: (outcome) => {
       requireOk(outcome, `AT+QMTCFG="${checked}"`);
       const all = oneResponse(outcome, '+QMTCFG').params;

@@ -1,9 +1,9 @@
 import {
-  apiPrefix,
   fail,
   requestNames,
   serverMessageSchema,
   socketPath,
+  type ClientMessage,
   type EventName,
   type EventPayload,
   type FleetApi,
@@ -15,36 +15,49 @@ import {
 type Listener = (payload: unknown) => void;
 
 export interface WebClient extends FleetApi {
-  /** Called with true when the event socket (re)connects, false when it drops. */
+  /** Called with true when the socket (re)connects, false when it drops. */
   onConnection(listener: (connected: boolean) => void): () => void;
   close(): void;
 }
 
 /**
- * The contract over the web shell: requests as POST /api/<name>, events from the WebSocket (reconnected with a
- * growing delay when it drops). Everything comes back as a Result; network failures become error data too.
+ * The contract over the web shell's WebSocket: requests carry an id and are answered in any order, events are
+ * pushed. Requests made while the socket is (re)connecting wait for it; a drop answers the requests in flight
+ * with an error (as data) and reconnects with a growing delay. Errors never surface as HTTP failures.
  */
 export function createWebClient(origin: string = window.location.origin): WebClient {
   const listeners = new Map<string, Set<Listener>>();
   const connectionListeners = new Set<(connected: boolean) => void>();
+  const inFlight = new Map<number, (result: Result<unknown>) => void>();
+  let waiting: ClientMessage[] = [];
   let socket: WebSocket | undefined;
   let closed = false;
   let retryMs = 250;
+  let nextId = 1;
 
   const connect = (): void => {
     const ws = new WebSocket(`${origin.replace(/^http/, 'ws')}${socketPath}`);
     socket = ws;
     ws.onopen = () => {
       retryMs = 250;
+      for (const message of waiting.splice(0)) ws.send(JSON.stringify(message));
       for (const l of connectionListeners) l(true);
     };
     ws.onmessage = (message) => {
       if (typeof message.data !== 'string') return;
       const parsed = serverMessageSchema.safeParse(JSON.parse(message.data));
-      if (!parsed.success || parsed.data.kind !== 'event') return;
-      for (const l of listeners.get(parsed.data.name) ?? []) l(parsed.data.payload);
+      if (!parsed.success) return;
+      const data = parsed.data;
+      if (data.kind === 'response') {
+        inFlight.get(data.id)?.(data.result);
+        inFlight.delete(data.id);
+        return;
+      }
+      for (const l of listeners.get(data.name) ?? []) l(data.payload);
     };
     ws.onclose = () => {
+      for (const resolve of inFlight.values()) resolve(fail('internal', 'the connection to the station dropped'));
+      inFlight.clear();
       for (const l of connectionListeners) l(false);
       if (closed) return;
       setTimeout(connect, retryMs);
@@ -53,21 +66,13 @@ export function createWebClient(origin: string = window.location.origin): WebCli
   };
   connect();
 
-  const call = async (name: RequestName, input: unknown): Promise<Result<unknown>> => {
-    try {
-      const response = await fetch(`${origin}${apiPrefix}${name}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(input),
-      });
-      return (await response.json()) as Result<unknown>;
-    } catch (error) {
-      return fail(
-        'internal',
-        `the station is not reachable: ${error instanceof Error ? error.message : 'network error'}`,
-      );
-    }
-  };
+  const call = (name: RequestName, input: unknown): Promise<Result<unknown>> =>
+    new Promise((resolve) => {
+      const message: ClientMessage = { kind: 'request', id: nextId++, name, input };
+      inFlight.set(message.id, resolve);
+      if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+      else waiting.push(message);
+    });
 
   const functions = Object.fromEntries(
     requestNames.map((name) => [name, (input: unknown) => call(name, input)]),
@@ -88,6 +93,7 @@ export function createWebClient(origin: string = window.location.origin): WebCli
     },
     close() {
       closed = true;
+      waiting = [];
       socket?.close();
     },
   };

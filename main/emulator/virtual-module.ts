@@ -73,6 +73,8 @@ export class VirtualModule {
   private readonly output: PacedOutput;
   private readonly outputListeners = new Set<(bytes: Uint8Array) => void>();
   private readonly unplugListeners = new Set<() => void>();
+  private readyWaiters: (() => void)[] = [];
+  private booted = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly context: CommandContext;
   private readonly delayRandom: () => number;
@@ -140,6 +142,12 @@ export class VirtualModule {
     this.boot();
   }
 
+  /** Resolves once the module has sent its power-up URCs (RDY ... +QIND: SMS DONE) and takes commands. */
+  whenReady(): Promise<void> {
+    if (this.booted) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
   /** Bytes from the host. Ignored while booting (before RDY) and after unplug. */
   receive(bytes: Uint8Array): void {
     if (this.power !== 'ready' || bytes.length === 0) return;
@@ -192,6 +200,7 @@ export class VirtualModule {
 
   private powerDown(): void {
     this.generation++;
+    this.booted = false;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     if (this.input?.timer) clearTimeout(this.input.timer);
@@ -215,6 +224,12 @@ export class VirtualModule {
       this.power = 'ready';
       this.urc('RDY');
       BOOT_URCS.forEach((line, i) => this.later(5 * (i + 1), () => this.urc(line)));
+      this.later(5 * BOOT_URCS.length + 1, () => {
+        this.booted = true;
+        const waiters = this.readyWaiters;
+        this.readyWaiters = [];
+        for (const w of waiters) w();
+      });
     });
   }
 

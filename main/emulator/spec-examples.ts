@@ -54,11 +54,18 @@ export function exampleFile(size: number, seed: number): Uint8Array {
   return data;
 }
 
-export function exampleWithSsl(checksum: (data: Uint8Array) => string): Step[] {
+/**
+ * Example 5.2. `pems` replaces the stand-in files with real certificate and key contents (a real TLS broker needs
+ * them); their sizes then differ from the note's, and so do the +QFUPL lines, computed by `checksum`.
+ */
+export function exampleWithSsl(
+  checksum: (data: Uint8Array) => string,
+  pems?: { readonly ca: Uint8Array; readonly cert: Uint8Array; readonly key: Uint8Array },
+): Step[] {
   const files = [
-    { name: 'cacert.pem', data: exampleFile(1758, 1) },
-    { name: 'client.pem', data: exampleFile(1220, 2) },
-    { name: 'user_key.pem', data: exampleFile(1679, 3) },
+    { name: 'cacert.pem', data: pems?.ca ?? exampleFile(1758, 1) },
+    { name: 'client.pem', data: pems?.cert ?? exampleFile(1220, 2) },
+    { name: 'user_key.pem', data: pems?.key ?? exampleFile(1679, 3) },
   ];
   const topic = '$aws/things/M26_0206/shadow/update/accepted';
   return [

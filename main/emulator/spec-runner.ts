@@ -36,3 +36,21 @@ export async function runSteps(
   }
   return results;
 }
+
+/**
+ * The step's answer with its trailing URCs put in a canonical order. With a real broker, the URCs after a
+ * QoS 1 publish to a topic the module itself subscribes to may come in either order (the broker may forward the
+ * PUBLISH before it sends PUBACK), which the application note's example does not show; everything else stays exact.
+ */
+export function withUrcsSorted(result: StepResult): { got: string; want: string } {
+  const headLength = result.want.length - ('then' in result.step ? (result.step.then ?? '').length : 0);
+  const sort = (text: string) => {
+    const head = text.slice(0, headLength);
+    const urcs = text
+      .slice(headLength)
+      .split(/(?=\r\n\+)/)
+      .sort();
+    return head + urcs.join('');
+  };
+  return { got: sort(result.got), want: sort(result.want) };
+}

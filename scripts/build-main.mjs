@@ -13,8 +13,12 @@ const external = ['electron', 'serialport', '@serialport/*', 'vite', 'tsx', 'tsx
 
 // CJS has no import.meta.url; code that locates files beside itself (the parser pool) gets the bundle's own URL.
 const cjsImportMeta = {
-  banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  define: { 'import.meta.url': '__bundleUrl' },
+  banner: {
+    js:
+      "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;\n" +
+      "const __bundleResolve = (specifier) => require('node:url').pathToFileURL(require.resolve(specifier)).href;",
+  },
+  define: { 'import.meta.url': '__bundleUrl', 'import.meta.resolve': '__bundleResolve' },
 };
 
 const common = {

@@ -2,7 +2,8 @@ import type { EmbeddedBroker } from '../broker/embedded';
 import { startEmbeddedBroker } from '../broker/embedded';
 import type { AtPortFactory } from '../core/at-port';
 import { createDispatch, createHandlers, type Dispatch } from '../core/handlers';
-import { LineAtPort } from '../core/line-at-port';
+import { ParserPool } from '../at/worker/pool';
+import { EnginePort } from '../core/engine-port';
 import { Station } from '../core/station';
 import { startWebShell, type WebShell } from '../shell-web/server';
 import { SerialTransport } from '../transport/serial';
@@ -41,7 +42,12 @@ export async function startStationRuntime(options: StationCoreOptions): Promise<
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
   };
   try {
-    const station = new Station({ openPort: options.openPort ?? ((t) => new LineAtPort(t)) });
+    // One parser pool for all ports: parsing runs in worker threads, serial I/O stays on this thread.
+    const pool = new ParserPool();
+    cleanups.push(() => pool.dispose());
+    const station = new Station({
+      openPort: options.openPort ?? ((transport) => new EnginePort(transport, pool.open(transport.id))),
+    });
     cleanups.push(() => station.dispose());
     let broker: EmbeddedBroker | undefined;
     if (options.virtual > 0) {

@@ -122,35 +122,3 @@ export function decodeAnswer(line: string, outcome: AtOutcome): Decoded {
   if (command === 'AT+CSQ') return { summary: 'Signal quality', fields: csqFields(lines) };
   return { summary: lines.length > 0 ? `${lines.length} line(s) of answer` : 'OK', fields: genericFields(lines) };
 }
-
-/** A few common +CME ERROR codes (27.007 and the Quectel file/TCP ranges of the field notes). */
-const cmeTexts: Record<number, string> = {
-  3: 'operation not allowed',
-  4: 'operation not supported',
-  10: 'SIM not inserted',
-  13: 'SIM failure',
-  50: 'incorrect parameters',
-  400: 'invalid input value',
-  405: 'file not found',
-  406: 'invalid file name',
-  407: 'file already exists',
-  421: 'time out',
-  552: 'invalid parameters',
-  561: 'open PDP context failed',
-  565: 'DNS parse failed',
-  566: 'socket connect failed',
-  569: 'timeout',
-  572: 'operation not allowed',
-};
-
-/** Explains an error final result in plain words. */
-export function explainFinal(final: string, cmeCode: number | undefined): string {
-  if (final === 'ERROR') {
-    return 'The module refused the command (ERROR): unknown command, wrong parameters, or not allowed in this state.';
-  }
-  if (cmeCode !== undefined) {
-    const text = cmeTexts[cmeCode];
-    return `The module reported error ${cmeCode}${text === undefined ? '' : `: ${text}`}.`;
-  }
-  return `The module reported: ${final}.`;
-}

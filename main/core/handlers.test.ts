@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { requestNames, requests, type Handlers } from '../../shared/contract';
 import { createDispatch, createHandlers } from './handlers';
-import { LineAtPort } from './line-at-port';
+import { inThreadParserLink } from '../at/engine';
+import { EnginePort } from './engine-port';
 import { Station } from './station';
 
-const station = new Station({ openPort: (t) => new LineAtPort(t) });
+const station = new Station({ openPort: (t) => new EnginePort(t, inThreadParserLink()) });
 
 describe('handler table conformance', () => {
   it('has exactly one handler per contract request', () => {

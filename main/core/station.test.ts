@@ -5,7 +5,8 @@ import { startVirtualFleet } from '../app/virtual-fleet';
 import { InProcessTransport } from '../emulator/in-process-transport';
 import { createMqttClientSession } from '../emulator/net/session';
 import { VirtualModule } from '../emulator/virtual-module';
-import { LineAtPort } from './line-at-port';
+import { inThreadParserLink } from '../at/engine';
+import { EnginePort } from './engine-port';
 import { Station } from './station';
 import { waitForEvent, waitForIdentified } from './wait-for';
 
@@ -118,11 +119,12 @@ describe('Station with virtual modules', () => {
 describe('Station when a module goes away', () => {
   it('marks an unplugged module disconnected and answers further commands with a clear code', async () => {
     const module = new VirtualModule({ index: 5, sessionFactory: createMqttClientSession, baud: 0, bootDelayMs: 10 });
-    const station = new Station({ openPort: (t) => new LineAtPort(t) });
+    const station = new Station({ openPort: (t) => new EnginePort(t, inThreadParserLink()) });
     try {
       station.attach(new InProcessTransport(module, 'virtual:5'));
       module.powerOn();
       const [ready] = await waitForIdentified(station);
+      expect(ready?.problem ?? 'none').toBe('none');
       expect(ready?.state).toBe('ready');
       const gone = waitForEvent(station, 'modulesChanged', (list) => list[0]?.state === 'disconnected');
       module.unplug();

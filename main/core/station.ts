@@ -5,7 +5,7 @@ import * as commands from '../at/commands';
 import type { AtOutcome, AtRequest } from '../at/request';
 import type { ByteTransport, Disposable } from '../transport/types';
 import type { AtPort, AtPortFactory } from './at-port';
-import { decodeAnswer, explainFinal } from './decode';
+import { decodeAnswer } from './decode';
 import { Emitter } from './emitter';
 import { redactLine, redactOutcome } from './redact';
 
@@ -139,13 +139,15 @@ export class Station {
     } catch (error) {
       if (error instanceof AtCommandError) {
         const final = error.detail.final ?? 'ERROR';
+        // The engine words the error with the spec's texts (describeFinal), after the redacted command.
+        const prefix = `${redacted}: `;
         return ok({
           moduleId,
           command: redacted,
           verdict: 'error',
           final,
           lines: [],
-          summary: explainFinal(final, error.detail.cmeCode),
+          summary: redactLine(error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message),
           fields: [],
           elapsedMs: 0,
         });
@@ -182,7 +184,9 @@ export class Station {
           await record.port.run(commands.at());
           break;
         } catch (error) {
-          if (!(error instanceof AtError) || error.code !== 'timeout' || Date.now() > deadline) throw error;
+          // Booting: silence (timeout), or RDY arriving while the probe waited (command-error). Try again.
+          const booting = error instanceof AtError && (error.code === 'timeout' || error.code === 'command-error');
+          if (!booting || Date.now() > deadline) throw error;
         }
       }
       const id = await record.port.run(commands.ati());

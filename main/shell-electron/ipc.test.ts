@@ -8,7 +8,8 @@ import {
   type ModuleInfo,
 } from '../../shared/contract';
 import { createDispatch, createHandlers } from '../core/handlers';
-import { LineAtPort } from '../core/line-at-port';
+import { inThreadParserLink } from '../at/engine';
+import { EnginePort } from '../core/engine-port';
 import { Station } from '../core/station';
 import { Emitter } from '../core/emitter';
 import type { EventSource } from '../shell-web/server';
@@ -66,7 +67,7 @@ class FakeEvents implements EventSource {
   }
 }
 
-const station = new Station({ openPort: (t) => new LineAtPort(t) });
+const station = new Station({ openPort: (t) => new EnginePort(t, inThreadParserLink()) });
 const dispatch = createDispatch(createHandlers(station));
 
 describe('preload bridge', () => {

@@ -1,5 +1,6 @@
 import { AtResponseError } from '../errors';
 import type { AtRequest } from '../request';
+import { REGISTRATION_STATES } from '../decode/texts';
 import { defineRequest, REDACTED, TIMEOUTS } from './define';
 import { bareLines, intAt, oneResponse, optionalIntAt, requireOk, responsesNamed, stringAt } from './outcome';
 import { flag, int, oneOf, quoted } from './validate';
@@ -146,16 +147,6 @@ export function cpinQuery(): AtRequest<{ readonly state: string; readonly ready:
     },
   });
 }
-
-/** 3GPP registration status words (<stat> of +CEREG / +CGREG). */
-export const REGISTRATION_STATES: Readonly<Record<number, string>> = {
-  0: 'not registered, not searching',
-  1: 'registered, home network',
-  2: 'not registered, searching',
-  3: 'registration denied',
-  4: 'unknown',
-  5: 'registered, roaming',
-};
 
 export interface Registration {
   readonly n: number;

@@ -295,6 +295,14 @@ describe('every builder writes the exact line with the spec time limit', () => {
     }
   });
 
+  it('every MQTT command of the spec has its test form', () => {
+    for (const command of at.TESTABLE_COMMANDS) {
+      expect(at.testForm(command).line).toBe(`AT+${command}=?`);
+      expect(at.testForm(command).timeoutMs).toBe(300);
+    }
+    expect(() => at.testForm('QMTFOO' as 'QMTCFG')).toThrow(/command/);
+  });
+
   it('every QSSLCFG parameter has a read form', () => {
     for (const param of at.SSL_PARAMS) expect(at.qsslcfgQuery(5, param).line).toBe(`AT+QSSLCFG="${param}",5`);
   });

@@ -6,3 +6,4 @@ export * from './qmtcfg';
 export * from './mqtt-link';
 export * from './mqtt-messages';
 export { REDACTED, TIMEOUTS } from './define';
+export * from './test-forms';

@@ -129,6 +129,14 @@ describe('MQTT message results', () => {
   });
 });
 
+describe('test forms', () => {
+  it('returns the answer lines as the firmware wrote them', () => {
+    expect(at.testForm('QMTOPEN').parse(outcomeOf({ responses: ['+QMTOPEN: (0-5),"hostname",(1-65535)'] }))).toEqual([
+      '+QMTOPEN: (0-5),"hostname",(1-65535)',
+    ]);
+  });
+});
+
 describe('configuration reads', () => {
   it('reads numbers by field name', () => {
     expect(at.qmtcfgQuery(0, 'timeout').parse(outcomeOf({ responses: ['+QMTCFG: "timeout",5,3,0'] }))).toEqual({

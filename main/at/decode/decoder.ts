@@ -1,6 +1,6 @@
 import { AtStreamParser, parseCommandLine, splitParams, type CommandInfo } from '../parser';
 import type { AtEvent } from '../types';
-import { explainFinal, explainUrc, type Explanation } from './describe';
+import { explainFinal, explainResponse, explainUrc, type Explanation } from './describe';
 import { parseLogLine, splitLogLines, usesArrowMarkers, type LogLine } from './log-line';
 import { KeyBlockRedactor, redactAtLine } from './redact';
 
@@ -242,15 +242,18 @@ class LogDecoder {
       case 'echo':
         this.onCommand(event.raw);
         return;
-      case 'response':
+      case 'response': {
+        const explanation = explainResponse(event);
         this.emit({
           kind: 'response',
           name: event.name,
           raw: redactAtLine(event.raw),
           ...answer,
           decoded: { params: redactedParams(event.raw, event.params) },
+          ...(explanation ? explained(explanation) : {}),
         });
         return;
+      }
       case 'final':
         this.onFinal(event, answer);
         return;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FinalEvent, UrcEvent } from '../request';
-import { describeFinal, describeUrc, explainFinal, explainUrc } from './describe';
+import { describeFinal, describeUrc, explainFinal, explainResponse, explainUrc } from './describe';
 import { CME_ERRORS, QMTSTAT_ERRORS } from './texts';
 
 /** Plain words with the spec's own text for every code support staff meet. */
@@ -169,5 +169,28 @@ describe('final results and +CME ERROR codes', () => {
     expect(explainFinal({ kind: 'final', result: 'OK', raw: 'OK' }).severity).toBe('info');
     expect(describeFinal({ kind: 'final', result: 'ERROR', raw: 'ERROR' })).toContain('AT+CMEE=2');
     expect(describeFinal(cme(9999))).toBe('Module error 9999: unknown error code 9999.');
+  });
+});
+
+describe('information responses worth explaining', () => {
+  const response = (raw: string, name: string, ...params: string[]) => ({
+    kind: 'response' as const,
+    name,
+    params,
+    raw,
+  });
+  it('signal, registration, MQTT state, files', () => {
+    expect(explainResponse(response('+CSQ: 20,99', '+CSQ', '20', '99'))?.summary).toBe('Signal -73 dBm.');
+    expect(explainResponse(response('+CSQ: 5,99', '+CSQ', '5', '99'))).toMatchObject({ severity: 'warning' });
+    expect(explainResponse(response('+CSQ: 99,99', '+CSQ', '99', '99'))?.summary).toContain('unknown');
+    expect(explainResponse(response('+CEREG: 0,5', '+CEREG', '0', '5'))?.summary).toBe('Network: registered, roaming.');
+    expect(explainResponse(response('+CEREG: 0,3', '+CEREG', '0', '3'))).toMatchObject({ severity: 'warning' });
+    expect(explainResponse(response('+QMTCONN: 1,4', '+QMTCONN', '1', '4'))?.summary).toBe(
+      'MQTT client 1: MQTT is disconnecting.',
+    );
+    expect(explainResponse(response('+QFUPL: 1188,2d13', '+QFUPL', '1188', '2d13'))?.summary).toBe(
+      'File stored: 1188 bytes, checksum 2d13.',
+    );
+    expect(explainResponse({ kind: 'response', name: null, params: [], raw: 'Quectel' })).toBeNull();
   });
 });

@@ -1,7 +1,9 @@
 import type { FinalEvent, RecvEvent, UrcEvent } from '../request';
+import type { ResponseEvent } from '../request';
 import {
   CLOSE_RESULTS,
   CME_ERRORS,
+  CONN_STATES,
   CME_HOW_TO,
   CONNACK_RET_CODES,
   lookup,
@@ -10,6 +12,7 @@ import {
   QMTOPEN_RESULTS,
   QMTPING_RESULTS,
   QMTSTAT_ERRORS,
+  REGISTRATION_STATES,
 } from './texts';
 
 /**
@@ -190,6 +193,61 @@ export function explainFinal(event: FinalEvent): Explanation {
       const howTo = code === undefined ? undefined : CME_HOW_TO[Number(code)];
       return { summary: `${kind} error: ${text}.`, ...(howTo ? { howTo } : {}), severity: 'error' };
     }
+  }
+}
+
+/**
+ * Explain the information responses support staff ask about (signal, SIM, registration, MQTT state, files);
+ * null for responses that speak for themselves (identity lines, configuration echoes).
+ */
+export function explainResponse(event: ResponseEvent): Explanation | null {
+  const p = event.params;
+  switch (event.name?.toUpperCase()) {
+    case '+CSQ': {
+      const rssi = int(p[0]);
+      if (rssi === null || rssi === 99 || rssi < 0 || rssi > 31)
+        return { summary: 'Signal strength unknown (no signal).', severity: 'warning' };
+      const dbm = -113 + 2 * rssi;
+      return rssi < 10
+        ? {
+            summary: `Weak signal: ${dbm} dBm.`,
+            howTo: 'Check the antenna and its connection, or move to better coverage.',
+            severity: 'warning',
+          }
+        : info(`Signal ${dbm} dBm.`);
+    }
+    case '+CPIN':
+      return explainUrc({ kind: 'urc', name: '+CPIN', params: p, known: true, raw: event.raw });
+    case '+CEREG':
+    case '+CGREG': {
+      const stat = int(p[1]);
+      const text = stat === null ? 'unknown' : (REGISTRATION_STATES[stat] ?? `state ${stat}`);
+      return stat === 1 || stat === 5
+        ? info(`Network: ${text}.`)
+        : {
+            summary: `Network: ${text}.`,
+            howTo: 'Check the SIM, the antenna and coverage; wait for registration before opening MQTT.',
+            severity: 'warning',
+          };
+    }
+    case '+QMTCONN':
+      if (p.length === 2) {
+        const state = int(p[1]);
+        return info(`${clientPrefix(p)}: ${state === null ? 'unknown state' : lookup(CONN_STATES, state, 'state')}.`);
+      }
+      return null;
+    case '+QMTOPEN':
+      return p.length === 3 ? info(`${clientPrefix(p)}: network open to ${p[1] ?? '?'}:${p[2]?.trim() ?? '?'}.`) : null;
+    case '+QFUPL':
+      return info(`File stored: ${p[0]?.trim() ?? '?'} bytes, checksum ${p[1]?.trim() ?? '?'}.`);
+    case '+QFLST':
+      return info(`File ${p[0] ?? '?'}: ${p[1]?.trim() ?? '?'} bytes.`);
+    case '+QIACT':
+      return info(
+        `PDP context ${p[0]?.trim() ?? '?'} ${p[1]?.trim() === '1' ? 'active' : 'inactive'}${p[3] ? `, address ${p[3]}` : ''}.`,
+      );
+    default:
+      return null;
   }
 }
 

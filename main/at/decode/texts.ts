@@ -94,6 +94,16 @@ export const CONN_STATES: Readonly<Record<number, string>> = {
   4: 'MQTT is disconnecting',
 };
 
+/** 3GPP registration status (<stat> of +CEREG / +CGREG). */
+export const REGISTRATION_STATES: Readonly<Record<number, string>> = {
+  0: 'not registered, not searching',
+  1: 'registered, home network',
+  2: 'not registered, searching',
+  3: 'registration denied',
+  4: 'unknown',
+  5: 'registered, roaming',
+};
+
 /** +QMTPING <result>. */
 export const QMTPING_RESULTS: Readonly<Record<number, string>> = { 1: 'Failed' };
 

@@ -3,7 +3,7 @@ import type { AtRequest } from '../request';
 import { REGISTRATION_STATES } from '../decode/texts';
 import { defineRequest, REDACTED, TIMEOUTS } from './define';
 import { bareLines, intAt, oneResponse, optionalIntAt, requireOk, responsesNamed, stringAt } from './outcome';
-import { flag, int, oneOf, quoted } from './validate';
+import { flag, int, oneOf, quoted, record } from './validate';
 
 /** Basic module commands: identity, SIM, registration, PDP context, radio and error reporting. */
 
@@ -227,7 +227,7 @@ export interface PdpContextConfig {
 
 /** `AT+QICSGP=<cid>,<type>,"<apn>","<user>","<password>",<auth>`: configure the APN. The password is redacted. */
 export function qicsgp(config: PdpContextConfig): AtRequest<void> {
-  const cid = int('contextId', config.contextId, 1, 7);
+  const cid = int('contextId', record('config', config).contextId, 1, 7);
   const type = oneOf('contextType', config.contextType, [1, 2, 3] as const);
   const apn = quoted('apn', config.apn, { minBytes: 0, maxBytes: 100 });
   const user = quoted('username', config.username ?? '', { minBytes: 0, maxBytes: 127 });

@@ -2,7 +2,7 @@ import { AtResponseError } from '../errors';
 import type { AtRequest } from '../request';
 import { defineRequest, TIMEOUTS } from './define';
 import { intAt, requireOk, responsesNamed, stringAt } from './outcome';
-import { bytes, int, text } from './validate';
+import { bytes, int, record, text } from './validate';
 
 /** The module's user file system (UFS): upload certificates and keys, list and delete them. */
 
@@ -66,7 +66,7 @@ function transferMs(size: number): number {
 export function qfupl(name: string, data: Uint8Array, options: UploadOptions = {}): AtRequest<UploadResult> {
   const path = ufsPath('name', name);
   const content = bytes('data', data, 1, MAX_UPLOAD_BYTES);
-  const inputTimeoutS = int('inputTimeoutS', options.inputTimeoutS ?? 60, 1, 3600);
+  const inputTimeoutS = int('inputTimeoutS', record('options', options).inputTimeoutS ?? 60, 1, 3600);
   const expected = qfuplChecksum(content);
   const secret = options.secret === true || looksLikePrivateKey(content);
   return defineRequest({

@@ -11,7 +11,7 @@ import {
 import { defineRequest, REDACTED, TIMEOUTS } from './define';
 import { intAt, optionalIntAt, requireCompletion, requireOk, responsesNamed, stringAt } from './outcome';
 import { clientIndex } from './qmtcfg';
-import { int, quoted } from './validate';
+import { int, quoted, record } from './validate';
 
 /**
  * The MQTT link: open and close the network (QMTOPEN / QMTCLOSE), connect and disconnect the client
@@ -129,7 +129,7 @@ export function isFinalPacketResult(event: UrcEvent, resultIndex: number): boole
 export function qmtconn(clientIdx: number, clientId: string, options: ConnectOptions = {}): AtRequest<ConnectResult> {
   const idx = clientIndex(clientIdx);
   const id = quoted('clientId', clientId, { maxBytes: 256 });
-  const pktTimeoutS = int('pktTimeoutS', options.pktTimeoutS ?? 5, 1, 60);
+  const pktTimeoutS = int('pktTimeoutS', record('options', options).pktTimeoutS ?? 5, 1, 60);
   if (options.password !== undefined && options.username === undefined) {
     throw new AtValidationError('username', 'is required when a password is given');
   }

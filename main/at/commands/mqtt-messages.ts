@@ -5,7 +5,7 @@ import { defineRequest } from './define';
 import { forClient, isFinalPacketResult, linkDropped } from './mqtt-link';
 import { intAt, requireCompletion, requireOk, responsesNamed } from './outcome';
 import { clientIndex, qos, TOPIC_RULE } from './qmtcfg';
-import { int, list as checkedList, payloadBytes, quoted } from './validate';
+import { int, list as checkedList, payloadBytes, quoted, record } from './validate';
 
 /**
  * MQTT messages: subscribe, unsubscribe, publish, and reading stored messages. SUB, UNS and PUBEX answer with a
@@ -24,7 +24,7 @@ export interface DeliveryTiming {
  * attempt still gets one pkt_timeout.
  */
 export function deliveryTimeoutMs(timing: DeliveryTiming = {}): number {
-  const pkt = int('pktTimeoutS', timing.pktTimeoutS ?? 5, 1, 60);
+  const pkt = int('pktTimeoutS', record('timing', timing).pktTimeoutS ?? 5, 1, 60);
   const retries = int('retryTimes', timing.retryTimes ?? 3, 0, 10);
   return pkt * Math.max(retries, 1) * 1000;
 }
@@ -81,7 +81,10 @@ export function qmtsub(
   const idx = clientIndex(clientIdx);
   const id = msgId(msgid);
   const list = checkedList('subscriptions', subscriptions, 1, MAX_TOPICS_PER_REQUEST)
-    .map((sub, i) => `${quoted(`topic[${i}]`, sub.topic, TOPIC_RULE)},${qos(`qos[${i}]`, sub.qos)}`)
+    .map((sub, i) => {
+      const entry = record(`subscriptions[${i}]`, sub);
+      return `${quoted(`topic[${i}]`, entry.topic, TOPIC_RULE)},${qos(`qos[${i}]`, entry.qos)}`;
+    })
     .join(',');
   const timeoutMs = deliveryTimeoutMs(timing);
   return defineRequest({
@@ -155,7 +158,7 @@ export function qmtpubex(
     throw new AtValidationError('msgid', 'must be 1-65535 with QoS 1 or 2 (0 only with QoS 0)');
   const topicText = quoted('topic', topic, PUBLISH_TOPIC_RULE);
   const data = payloadBytes('payload', payload, 1, MAX_PUBLISH_BYTES);
-  const retain = options.retain === true ? 1 : 0;
+  const retain = record('options', options).retain === true ? 1 : 0;
   const timeoutMs = deliveryTimeoutMs(options);
   return defineRequest({
     line: `AT+QMTPUBEX=${idx},${id},${level},${retain},${topicText},${data.length}`,

@@ -2,7 +2,7 @@ import { AtValidationError } from '../errors';
 import type { AtRequest } from '../request';
 import { defineRequest, REDACTED, TIMEOUTS } from './define';
 import { intAt, oneResponse, requireOk } from './outcome';
-import { flag, int, oneOf, payloadBytes, quoted } from './validate';
+import { flag, int, oneOf, payloadBytes, quoted, record } from './validate';
 
 /**
  * AT+QMTCFG: every optional MQTT parameter, in its write form (a typed setting) and its query form (the
@@ -179,7 +179,7 @@ function encode(setting: QmtcfgSetting): Encoded {
 /** `AT+QMTCFG="<name>",<client_idx>,<values...>`: write one setting. willex sends its message after `>`. */
 export function qmtcfg(clientIdx: number, setting: QmtcfgSetting): AtRequest<void> {
   const idx = clientIndex(clientIdx);
-  const name = checkName(setting.name);
+  const name = checkName(record('setting', setting).name);
   const encoded = encode(setting);
   const head = `AT+QMTCFG="${name}",${idx}`;
   return defineRequest({

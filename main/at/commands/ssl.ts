@@ -2,7 +2,7 @@ import type { AtRequest } from '../request';
 import { defineRequest, TIMEOUTS } from './define';
 import { ufsPath } from './files';
 import { oneResponse, requireOk, stringAt } from './outcome';
-import { flag, int, oneOf } from './validate';
+import { flag, int, oneOf, record } from './validate';
 
 /**
  * AT+QSSLCFG: the SSL context an MQTT client uses (AT+QMTCFG="ssl",<idx>,1,<ctx>). Every parameter has a write
@@ -69,7 +69,7 @@ export function qsslcfg(contextId: number, setting: SslSetting): AtRequest<void>
   const ctx = int('sslContextId', contextId, 0, 5);
   const param = oneOf(
     'param',
-    SSL_PARAMS.indexOf(setting.param),
+    SSL_PARAMS.indexOf(record('setting', setting).param),
     SSL_PARAMS.map((_, i) => i),
   );
   const line = `AT+QSSLCFG="${SSL_PARAMS[param] ?? ''}",${ctx},${encodeValue(setting)}`;

@@ -105,3 +105,12 @@ export function list<T>(field: string, value: readonly T[], min: number, max: nu
   }
   return value;
 }
+
+/** An object parameter (a setting, an options bag): anything else is refused before its fields are read. */
+export function record<T extends object>(field: string, value: T): T {
+  const candidate: unknown = value;
+  if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) {
+    throw new AtValidationError(field, 'must be an object');
+  }
+  return value;
+}

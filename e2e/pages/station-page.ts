@@ -34,6 +34,7 @@ export class StationPage {
   async open(): Promise<void> {
     await this.page.goto('/');
     await expect(this.page.getByRole('heading', { name: 'Fleet Station' })).toBeVisible();
+    await expect(this.page.getByTestId('connection')).toHaveText('Connected');
   }
 
   /** Waits until `count` modules are listed and all of them are identified and ready. */

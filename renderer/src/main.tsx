@@ -20,6 +20,7 @@ function Root({ station }: { readonly station: StationClient }) {
     () =>
       station.onConnection((up) => {
         setConnected(up);
+        // Events may have been missed while the link was down: refetch the snapshots.
         if (up) void queryClient.invalidateQueries();
       }),
     [station],

@@ -15,7 +15,7 @@ import {
 type Listener = (payload: unknown) => void;
 
 export interface WebClient extends FleetApi {
-  /** Called with true when the socket (re)connects, false when it drops. */
+  /** Called at once with the current state, then with true when the socket (re)connects, false when it drops. */
   onConnection(listener: (connected: boolean) => void): () => void;
   close(): void;
 }
@@ -34,6 +34,11 @@ export function createWebClient(origin: string = window.location.origin): WebCli
   let closed = false;
   let retryMs = 250;
   let nextId = 1;
+  let connected = false;
+  const setConnected = (up: boolean): void => {
+    connected = up;
+    for (const l of connectionListeners) l(up);
+  };
 
   const connect = (): void => {
     const ws = new WebSocket(`${origin.replace(/^http/, 'ws')}${socketPath}`);
@@ -41,7 +46,7 @@ export function createWebClient(origin: string = window.location.origin): WebCli
     ws.onopen = () => {
       retryMs = 250;
       for (const message of waiting.splice(0)) ws.send(JSON.stringify(message));
-      for (const l of connectionListeners) l(true);
+      setConnected(true);
     };
     ws.onmessage = (message) => {
       if (typeof message.data !== 'string') return;
@@ -58,7 +63,7 @@ export function createWebClient(origin: string = window.location.origin): WebCli
     ws.onclose = () => {
       for (const resolve of inFlight.values()) resolve(fail('internal', 'the connection to the station dropped'));
       inFlight.clear();
-      for (const l of connectionListeners) l(false);
+      setConnected(false);
       if (closed) return;
       setTimeout(connect, retryMs);
       retryMs = Math.min(retryMs * 2, 5000);
@@ -89,6 +94,8 @@ export function createWebClient(origin: string = window.location.origin): WebCli
     },
     onConnection(listener) {
       connectionListeners.add(listener);
+      // Tell a late subscriber where things stand: the socket may have opened before it subscribed.
+      listener(connected);
       return () => connectionListeners.delete(listener);
     },
     close() {

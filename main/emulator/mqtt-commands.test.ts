@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FaultPlan } from './faults';
+import type { MqttClientSession, MqttClientSessionFactory, PacketReport } from './net/types';
 import { MemoryBroker } from './memory-broker';
 import { bootInProcess, ERR, info, OK, urc } from './test-module';
 import type { TestHost } from './test-host';
@@ -272,5 +273,63 @@ describe('link state URCs', () => {
     await connect(a.host, 0, 'same');
     await connect(b.host, 0, 'same');
     expect(await a.host.until(urc('+QMTSTAT: 0,1'))).toBe(urc('+QMTSTAT: 0,1'));
+  });
+});
+
+describe('input modes and stale outcomes', () => {
+  it('"edit/timeout" ends an unfinished "> " input with ERROR', async () => {
+    const { host, broker } = await boot();
+    expect(await host.command('AT+QMTCFG="edit/timeout",0,1,1')).toBe(OK);
+    await connect(host);
+    expect(await host.command('AT+QMTPUBEX=0,0,0,0,"t",10')).toBe('\r\n> ');
+    await host.send('abc');
+    expect(await host.until(ERR, 5000)).toBe(ERR);
+    expect(broker.published).toEqual([]);
+    expect(await host.command('AT')).toBe(OK);
+  });
+
+  it('"send/mode" 1 takes the payload as hex text', async () => {
+    const { host, broker } = await boot();
+    expect(await host.command('AT+QMTCFG="send/mode",0,1')).toBe(OK);
+    await connect(host);
+    expect(await host.command('AT+QMTPUBEX=0,0,0,0,"t",6')).toBe('\r\n> ');
+    await host.send('41420a');
+    await host.until(urc('+QMTPUBEX: 0,0,0'));
+    expect(Buffer.from(broker.published[0]?.payload ?? []).toString()).toBe('AB\n');
+    expect(await host.command('AT+QMTPUBEX=0,0,0,0,"t",2')).toBe('\r\n> ');
+    await host.send('zz');
+    expect(await host.until(ERR)).toBe(ERR);
+  });
+
+  it('"dataformat" receive 1 shows incoming payloads as hex', async () => {
+    const { host, broker } = await boot();
+    expect(await host.command('AT+QMTCFG="dataformat",0,0,1')).toBe(OK);
+    expect(await host.command('AT+QMTCFG="recv/mode",0,0,1')).toBe(OK);
+    await connect(host);
+    await okThen(host, 'AT+QMTSUB=0,1,"h",0', '+QMTSUB: 0,1,0,0');
+    broker.publish('h', Buffer.from([0x00, 0xff, 0x22]));
+    expect(await host.until('"\r\n')).toBe(urc('+QMTRECV: 0,0,"h",6,"00FF22"'));
+  });
+
+  it('an outcome that arrives after a reboot is not reported in the new life', async () => {
+    // A session whose SUBACK the test releases by hand, after the module has rebooted.
+    const broker = new MemoryBroker();
+    let release: (r: PacketReport) => void = () => undefined;
+    const factory: MqttClientSessionFactory = (idx, events) => {
+      const inner = broker.createSession(idx, events);
+      return Object.assign(Object.create(inner) as MqttClientSession, {
+        subscribe: () => new Promise<PacketReport>((resolve) => (release = resolve)),
+      });
+    };
+    const { host, module } = await bootInProcess({ sessionFactory: factory });
+    modules.push(module);
+    await connect(host);
+    expect(await host.command('AT+QMTSUB=0,1,"t",1')).toBe(OK);
+    module.reboot();
+    await host.until('+QIND: SMS DONE\r\n');
+    release({ result: 0, value: [1] });
+    await host.command('ATE0');
+    expect(await host.command('AT')).toBe(OK);
+    expect(host.all).not.toContain('+QMTSUB: 0,1');
   });
 });

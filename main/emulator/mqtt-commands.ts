@@ -53,10 +53,26 @@ function tlsSettings(ctx: CommandContext, slot: MqttClientSlot): TlsSettings | u
   };
 }
 
+/**
+ * URCs of one session: dropped once the slot has moved on (reboot, unplug or a new QMTOPEN), so a late outcome of
+ * a previous life never shows up in the next one.
+ */
+function liveUrc(
+  ctx: CommandContext,
+  slot: MqttClientSlot,
+  session: MqttClientSession,
+): (line: string | Uint8Array) => void {
+  return (line) => {
+    if (slot.session === session) ctx.urc(line);
+  };
+}
+
 /** Creates the client's session with its events wired to URCs. */
 function newSession(ctx: CommandContext, idx: number, slot: MqttClientSlot): MqttClientSession {
-  return ctx.sessionFactory(idx, {
+  const live = () => slot.session === session;
+  const session: MqttClientSession = ctx.sessionFactory(idx, {
     onMessage: (message) => {
+      if (!live()) return;
       if (slot.config.recvMode === 0) {
         ctx.urc(recvLine(idx, message, slot));
         return;
@@ -68,19 +84,23 @@ function newSession(ctx: CommandContext, idx: number, slot: MqttClientSlot): Mqt
       ctx.urc(`+QMTRECV: ${idx},${free}`);
     },
     onStat: (errCode) => {
+      if (!live()) return;
       slot.host = undefined;
       slot.port = undefined;
       ctx.urc(`+QMTSTAT: ${idx},${errCode}`);
     },
-    onPing: (result) => ctx.urc(`+QMTPING: ${idx},${result}`),
+    onPing: (result) => {
+      if (live()) ctx.urc(`+QMTPING: ${idx},${result}`);
+    },
   });
+  return session;
 }
 
 /** Reports of SUB/UNS/PUBEX: retransmissions only when "timeout" notice is on; the final one always. */
-function reporter(ctx: CommandContext, slot: MqttClientSlot, prefix: string): (r: PacketReport) => void {
+function reporter(say: (line: string) => void, slot: MqttClientSlot, prefix: string): (r: PacketReport) => void {
   return (r) => {
     if (r.result === 1 && slot.config.timeoutNotice !== 1) return;
-    ctx.urc(formatReport(prefix, r));
+    say(formatReport(prefix, r));
   };
 }
 
@@ -148,12 +168,13 @@ export const mqttHandlers: HandlerTable = {
     const slot = slotOf(ctx, idx);
     const session = slot.session;
     if (!session || session.state === 'closed') return ERROR;
+    const say = liveUrc(ctx, slot, session);
     return ok([], () => {
       slot.host = undefined;
       slot.port = undefined;
       settle(
-        session.close().then((r) => ctx.urc(`+QMTCLOSE: ${idx},${r}`)),
-        () => ctx.urc(`+QMTCLOSE: ${idx},-1`),
+        session.close().then((r) => say(`+QMTCLOSE: ${idx},${r}`)),
+        () => say(`+QMTCLOSE: ${idx},-1`),
       );
     });
   },
@@ -177,6 +198,7 @@ export const mqttHandlers: HandlerTable = {
     const slot = slotOf(ctx, idx);
     const session = slot.session;
     if (session?.state !== 'open') return ERROR;
+    const say = liveUrc(ctx, slot, session);
     const config = slot.config;
     const credentials = deriveCredentials(config, { clientId, username, password }, ctx.now());
     return ok([], () => {
@@ -197,11 +219,9 @@ export const mqttHandlers: HandlerTable = {
       };
       settle(
         session.connect(request).then((r) => {
-          ctx.urc(
-            r.retCode === undefined ? `+QMTCONN: ${idx},${r.result}` : `+QMTCONN: ${idx},${r.result},${r.retCode}`,
-          );
+          say(r.retCode === undefined ? `+QMTCONN: ${idx},${r.result}` : `+QMTCONN: ${idx},${r.result},${r.retCode}`);
         }),
-        () => ctx.urc(`+QMTCONN: ${idx},2`),
+        () => say(`+QMTCONN: ${idx},2`),
       );
     });
   },
@@ -212,14 +232,15 @@ export const mqttHandlers: HandlerTable = {
     const slot = slotOf(ctx, idx);
     const session = slot.session;
     if (!session || !connected(slot)) return ERROR;
+    const say = liveUrc(ctx, slot, session);
     return ok([], () => {
       settle(
         session.disconnect().then((r) => {
           slot.host = undefined;
           slot.port = undefined;
-          ctx.urc(`+QMTDISC: ${idx},${r}`);
+          say(`+QMTDISC: ${idx},${r}`);
         }),
-        () => ctx.urc(`+QMTDISC: ${idx},-1`),
+        () => say(`+QMTDISC: ${idx},-1`),
       );
     });
   },
@@ -236,11 +257,12 @@ export const mqttHandlers: HandlerTable = {
     const slot = slotOf(ctx, idx);
     const session = slot.session;
     if (!session || !connected(slot)) return ERROR;
+    const say = liveUrc(ctx, slot, session);
     const prefix = `+QMTSUB: ${idx},${msgid}`;
     return ok([], () => {
       settle(
-        session.subscribe(msgid, topics, reporter(ctx, slot, prefix)).then((r) => ctx.urc(formatReport(prefix, r))),
-        () => ctx.urc(`${prefix},2`),
+        session.subscribe(msgid, topics, reporter(say, slot, prefix)).then((r) => say(formatReport(prefix, r))),
+        () => say(`${prefix},2`),
       );
     });
   },
@@ -254,11 +276,12 @@ export const mqttHandlers: HandlerTable = {
     const slot = slotOf(ctx, idx);
     const session = slot.session;
     if (!session || !connected(slot)) return ERROR;
+    const say = liveUrc(ctx, slot, session);
     const prefix = `+QMTUNS: ${idx},${msgid}`;
     return ok([], () => {
       settle(
-        session.unsubscribe(msgid, topics, reporter(ctx, slot, prefix)).then((r) => ctx.urc(`${prefix},${r.result}`)),
-        () => ctx.urc(`${prefix},2`),
+        session.unsubscribe(msgid, topics, reporter(say, slot, prefix)).then((r) => say(`${prefix},${r.result}`)),
+        () => say(`${prefix},2`),
       );
     });
   },
@@ -277,6 +300,7 @@ export const mqttHandlers: HandlerTable = {
     const slot = slotOf(ctx, idx);
     const session = slot.session;
     if (!session || !connected(slot)) return ERROR;
+    const say = liveUrc(ctx, slot, session);
     if (qos > 0 && session.inflight >= INFLIGHT_WINDOW) return ERROR;
     const config = slot.config;
     const prefix = `+QMTPUBEX: ${idx},${msgid}`;
@@ -297,9 +321,9 @@ export const mqttHandlers: HandlerTable = {
         return ok([], () => {
           settle(
             session
-              .publish(msgid, qos, retain, topic, payload, reporter(ctx, slot, prefix))
-              .then((r) => ctx.urc(formatReport(prefix, r))),
-            () => ctx.urc(`${prefix},2`),
+              .publish(msgid, qos, retain, topic, payload, reporter(say, slot, prefix))
+              .then((r) => say(formatReport(prefix, r))),
+            () => say(`${prefix},2`),
           );
         });
       },

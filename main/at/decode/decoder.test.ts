@@ -222,3 +222,35 @@ describe('format independence and robustness', () => {
     expect(signature(decodeLog(new TextEncoder().encode(plain)))).toEqual(base);
   });
 });
+
+describe('the application note example 5.2, with its // annotations', () => {
+  const events = decodeLog(fixture('spec-5.2-annotated.log'));
+
+  it('comments are kept as comments, trailing notes stay with their line', () => {
+    const comments = events.filter((e) => e.decoded?.reason === 'comment');
+    expect(comments.map((e) => e.line)).toEqual([1, 4, 7, 20]);
+    const seclevel = commands(events).find((e) => e.raw.startsWith('AT+QSSLCFG="seclevel"'));
+    expect(seclevel).toMatchObject({
+      raw: 'AT+QSSLCFG="seclevel",2,2',
+      note: 'SSL authentication mode: server authentication',
+      decoded: { form: 'write', params: ['seclevel', '2', '2'] },
+    });
+    expect(byName(events, '+QMTDISC')[0]).toMatchObject({
+      raw: '+QMTDISC: 0,0',
+      note: 'Connection closed successfully.',
+    });
+    expect(renderText(events)).toContain('11 commands (0 failed), 6 URCs, 0 unrecognised lines.');
+  });
+
+  it('every command succeeded, the upload placeholder is the data phase, the payload follows a bare prompt', () => {
+    expect(commands(events).every((e) => e.outcome?.ok === true)).toBe(true);
+    expect(events.filter((e) => e.kind === 'data').map((e) => e.name)).toEqual(['file data', 'payload']);
+    expect(events.find((e) => e.name === 'payload')?.raw).toBe('This is publish data from client');
+    expect(byName(events, '+QMTRECV')[0]?.decoded).toMatchObject({ msgid: 1, payloadLength: 32 });
+  });
+
+  it('a // inside a quoted string is not a comment', () => {
+    const [url] = decodeLog('AT+QMTCONN=0,"a //b"\nOK\n');
+    expect(url?.raw).toBe('AT+QMTCONN=0,"a //b"');
+  });
+});

@@ -49,6 +49,8 @@ export interface DecodedEvent {
   severity?: Explanation['severity'];
   /** For commands: how they ended. */
   outcome?: CommandOutcome;
+  /** A `//` annotation written on the same log line. */
+  note?: string;
 }
 
 /** Commands answered by a URC after OK, and where their msgid is (for matching). */
@@ -108,7 +110,7 @@ class LogDecoder {
   private pending: PendingCompletion[] = [];
   private data: DataPhase | null = null;
   private lastTimeMs: number | null = null;
-  private line: LogLine = { number: 0, time: null, timeMs: null, direction: null, body: '' };
+  private line: LogLine = { number: 0, time: null, timeMs: null, direction: null, body: '', comment: null };
 
   decode(text: string): DecodedEvent[] {
     const lines = splitLogLines(text);
@@ -132,6 +134,10 @@ class LogDecoder {
     this.line = line;
     if (line.timeMs !== null) this.lastTimeMs = line.timeMs;
     const body = line.body;
+    if (body === '' && line.comment !== null) {
+      this.emit({ kind: 'unknown', name: null, raw: `//${line.comment}`, decoded: { reason: 'comment' } });
+      return;
+    }
     const keyLine = this.keys.line(body);
     const isCommand = /^AT/i.test(body) && keyLine === body;
 
@@ -173,10 +179,16 @@ class LogDecoder {
     this.closeCurrent();
     const info = parseCommandLine(body);
     this.parser.noteCommand(body);
+    const raw = redactAtLine(body);
+    const equals = raw.indexOf('=');
     const event = this.emit({
       kind: 'command',
       name: commandName(info),
-      raw: redactAtLine(body),
+      raw,
+      decoded: {
+        form: info.kind,
+        params: info.kind === 'write' && equals >= 0 ? splitParams(raw.slice(equals + 1)) : [],
+      },
       outcome: { final: null },
     });
     this.current = {
@@ -407,6 +419,7 @@ class LogDecoder {
       line: this.line.number,
       time: this.line.time,
       direction: this.line.direction,
+      ...(this.line.comment !== null && this.line.body !== '' ? { note: this.line.comment } : {}),
       ...event,
     };
     this.out.push(full);

@@ -15,6 +15,8 @@ export interface LogLine {
   readonly direction: 'tx' | 'rx' | null;
   /** The line itself, trailing whitespace and literal `\r` / `<CR>` markers removed (a prompt keeps `> `). */
   readonly body: string;
+  /** A `//` annotation someone added to the log (as the application note's examples do), or null. */
+  readonly comment: string | null;
 }
 
 /** Splits a log into lines: CR LF, LF or lone CR. */
@@ -69,6 +71,23 @@ function cleanBody(text: string): string {
   return body.startsWith('>') ? body : body.trimEnd();
 }
 
+/**
+ * Splits off a `//` annotation: a whole-line comment, or one after whitespace outside any quoted string (so a
+ * topic or URL such as `"mqtt://host"` is never cut).
+ */
+function splitComment(text: string): { body: string; comment: string | null } {
+  if (text.trimStart().startsWith('//')) return { body: '', comment: text.trimStart().slice(2).trim() };
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && c === '/' && text[i + 1] === '/' && (text[i - 1] === ' ' || text[i - 1] === '\t')) {
+      return { body: text.slice(0, i).trimEnd(), comment: text.slice(i + 2).trim() };
+    }
+  }
+  return { body: text, comment: null };
+}
+
 /** Splits one line into its decorations and its body. */
 export function parseLogLine(raw: string, number: number, arrowMarkers: boolean): LogLine {
   const stamp = parseStamp(raw);
@@ -85,11 +104,13 @@ export function parseLogLine(raw: string, number: number, arrowMarkers: boolean)
       rest = rest.slice(arrow[0].length);
     }
   }
+  const { body, comment } = splitComment(cleanBody(rest));
   return {
     number,
     time: stamp?.time ?? null,
     timeMs: stamp?.timeMs ?? null,
     direction,
-    body: cleanBody(rest),
+    body,
+    comment,
   };
 }

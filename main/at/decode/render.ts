@@ -63,13 +63,16 @@ export function renderText(events: readonly DecodedEvent[]): string {
       if (event.durationMs !== undefined && event.kind !== 'final')
         text += ` (${formatMs(event.durationMs)} after the command)`;
     }
+    if (event.note !== undefined) text += `  // ${visible(event.note)}`;
     lines.push(text);
     if (event.howTo) lines.push(`${' '.repeat(head.length)}   What to do: ${event.howTo}`);
     if (event.kind === 'command' && event.outcome?.ok === false && event.outcome.explanation) {
       lines.push(`${' '.repeat(head.length)}   ${event.outcome.explanation}`);
     }
   }
-  const count = (kind: DecodedEvent['kind']) => events.filter((event) => event.kind === kind).length;
+  const isComment = (event: DecodedEvent) => event.kind === 'unknown' && event.decoded?.reason === 'comment';
+  const count = (kind: DecodedEvent['kind']) =>
+    events.filter((event) => event.kind === kind && !isComment(event)).length;
   const failed = events.filter((event) => event.kind === 'command' && event.outcome?.ok === false).length;
   lines.push('');
   lines.push(

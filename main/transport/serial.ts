@@ -34,6 +34,9 @@ export class SerialTransport implements ByteTransport {
   private readonly closeListeners = new Set<(error: Error | undefined) => void>();
   private closed = false;
   private readonly presence: NodeJS.Timeout;
+  private readonly devicePath: string;
+  /** Why the port closed, when it did not close on request: what later writes are rejected with. */
+  private closeError: Error | undefined;
 
   private constructor(
     private readonly port: SerialPort,
@@ -44,13 +47,8 @@ export class SerialTransport implements ByteTransport {
     // When the far side of a pseudo-terminal goes away, reads return 0 bytes and serialport retries them forever
     // instead of reporting a disconnect; a vanished USB device may behave the same. So the device node is
     // watched too: when it is gone, the port is closed and reported as vanished.
-    this.presence = setInterval(() => {
-      stat(devicePath).catch(() => {
-        if (this.closed) return;
-        this.finish(new Error(`serial port ${this.id} vanished: device ${devicePath} is gone`));
-        if (this.port.isOpen) this.port.close();
-      });
-    }, presenceCheckMs);
+    this.devicePath = devicePath;
+    this.presence = setInterval(() => void this.checkPresence(), presenceCheckMs);
     this.presence.unref();
     port.on('data', (chunk: Buffer) => {
       for (const listener of [...this.dataListeners]) listener(chunk);
@@ -103,11 +101,19 @@ export class SerialTransport implements ByteTransport {
   }
 
   write(data: Uint8Array): Promise<void> {
-    if (!this.isOpen) return Promise.reject(new Error(`serial port ${this.id} is closed`));
+    if (!this.isOpen) {
+      return Promise.reject(this.closeError ?? new Error(`serial port ${this.id} is closed`));
+    }
     return new Promise((resolve, reject) => {
       this.port.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength), (error) => {
-        if (error) reject(new Error(`write to serial port ${this.id} failed: ${error.message}`));
-        else resolve();
+        if (!error) {
+          resolve();
+          return;
+        }
+        // A write failing because the device went away should say so, not just "Port is not open".
+        void this.checkPresence().then(() =>
+          reject(this.closeError ?? new Error(`write to serial port ${this.id} failed: ${error.message}`)),
+        );
       });
     });
   }
@@ -135,10 +141,22 @@ export class SerialTransport implements ByteTransport {
     });
   }
 
+  /** Closes the port as vanished when its device node is gone. */
+  private async checkPresence(): Promise<void> {
+    try {
+      await stat(this.devicePath);
+    } catch {
+      if (this.closed) return;
+      this.finish(new Error(`serial port ${this.id} vanished: device ${this.devicePath} is gone`));
+      if (this.port.isOpen) this.port.close();
+    }
+  }
+
   /** Fires the close listeners exactly once, whatever mix of 'close' and 'error' events serialport sends. */
   private finish(error: Error | undefined): void {
     if (this.closed) return;
     this.closed = true;
+    this.closeError = error;
     clearInterval(this.presence);
     const listeners = [...this.closeListeners];
     this.closeListeners.clear();

@@ -12,7 +12,7 @@ export type UrcNotice = UrcEvent | RecvEvent;
 export interface ResyncOptions {
   /** How long to wait for the OK of the resync `AT`. Default 1000 ms. */
   readonly timeoutMs?: number;
-  /** Quiet time after that OK before the port counts as clean (a stale OK may have fooled us). Default 50 ms. */
+  /** Quiet time after that OK before the port counts as clean (a stale OK may have fooled us). Default 100 ms. */
   readonly settleMs?: number;
   /** `AT` attempts before the port is declared unresponsive. Default 3. */
   readonly attempts?: number;
@@ -102,7 +102,7 @@ export class AtEngine {
     this.parser = options.parser;
     this.describeFinal = options.describeFinal ?? ((final) => final.raw);
     this.resyncTimeoutMs = options.resync?.timeoutMs ?? 1000;
-    this.resyncSettleMs = options.resync?.settleMs ?? 50;
+    this.resyncSettleMs = options.resync?.settleMs ?? 100;
     this.resyncAttempts = options.resync?.attempts ?? 3;
     this.subscriptions.push(
       this.transport.onData((chunk) => this.parser.push(chunk)),
@@ -254,7 +254,10 @@ export class AtEngine {
     this.transport.write(bytes).catch((error: unknown) => {
       if (this.closedReason !== null) return;
       const reason = error instanceof Error ? error.message : String(error);
-      if (active !== null && this.active === active) {
+      // A write that fails on a port that is no longer open means the port is gone: fail everything now rather
+      // than starting the next command on it before its close event arrives.
+      if (!this.transport.isOpen) this.shutDown(reason);
+      else if (active !== null && this.active === active) {
         this.settle(active, this.closedError(active.job.request, reason));
       }
     });
@@ -408,19 +411,39 @@ export class AtEngine {
     this.pump();
   }
 
+  /**
+   * While resynchronising, every line is a leftover except the probe's own echo and OK, and there is no telling
+   * a stale OK from ours by its text. So: an OK starts a quiet period; any further line restarts it (the OK we
+   * took may have been stale and ours may still be coming); the probe's echo after an OK proves that OK stale,
+   * so we wait for the next one. No new probe is sent on such events, so the probes can never chase their own
+   * answers; only a timeout sends another.
+   */
   private resyncEvent(resync: Resync, event: AtEvent): void {
-    if (event.kind === 'final' && event.result === 'OK' && resync.phase === 'await-ok') {
-      this.record('in', 'final', event.raw, 'resync');
-      if (resync.timer) clearTimeout(resync.timer);
-      resync.phase = 'settle';
-      resync.timer = setTimeout(() => this.resyncSettled(resync), this.resyncSettleMs);
+    if (event.kind === 'echo') {
+      this.recordEvent(event, 'resync');
+      if (resync.phase === 'settle') this.awaitProbeOk(resync);
       return;
     }
-    // The echo of our own `AT` is expected while waiting; anything else is a leftover of an earlier command.
-    if (event.kind !== 'echo' || resync.phase === 'settle') this.staleLines++;
+    if (event.kind === 'final' && event.result === 'OK') {
+      this.recordEvent(event, 'resync');
+      this.settleResync(resync);
+      return;
+    }
+    this.staleLines++;
     this.recordEvent(event, 'resync');
-    // Something after the OK we took: that OK may have been a stale one. Ask again.
-    if (resync.phase === 'settle') this.startResync(resync.attempt);
+    if (resync.phase === 'settle') this.settleResync(resync);
+  }
+
+  private awaitProbeOk(resync: Resync): void {
+    if (resync.timer) clearTimeout(resync.timer);
+    resync.phase = 'await-ok';
+    resync.timer = setTimeout(() => this.resyncTimedOut(resync), this.resyncTimeoutMs);
+  }
+
+  private settleResync(resync: Resync): void {
+    if (resync.timer) clearTimeout(resync.timer);
+    resync.phase = 'settle';
+    resync.timer = setTimeout(() => this.resyncSettled(resync), this.resyncSettleMs);
   }
 
   private resyncSettled(resync: Resync): void {

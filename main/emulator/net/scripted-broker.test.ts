@@ -1,0 +1,158 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import mqtt, { type Packet } from 'mqtt-packet';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectRequest, openPlain, recordedSession } from './session-fixture';
+
+/**
+ * Broker behaviour Mosquitto never shows (a re-sent QoS 2 PUBLISH before PUBREL, bytes that are not MQTT) comes
+ * from this scripted TCP server: real sockets and real MQTT encoding, only the broker's decisions are scripted.
+ */
+interface Scripted {
+  readonly port: number;
+  /** Packets the session sent, in order. */
+  readonly received: Packet[];
+  /** Resolves with the next packet of `cmd` the session sends (counting from the last one taken). */
+  next(cmd: Packet['cmd']): Promise<Packet>;
+  readonly client: Promise<Socket>;
+  close(): Promise<void>;
+}
+
+let servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  servers = [];
+});
+
+/** `halfOpen`: the broker never closes its side of the link, whatever the client does. */
+async function scriptedBroker(halfOpen = false): Promise<Scripted> {
+  const received: Packet[] = [];
+  const waiters: { cmd: Packet['cmd']; resolve: (p: Packet) => void }[] = [];
+  const taken = new Map<string, number>();
+  let sockets: Socket[] = [];
+  let onClient: (socket: Socket) => void = () => undefined;
+  const client = new Promise<Socket>((resolve) => (onClient = resolve));
+  const server = createServer({ allowHalfOpen: halfOpen }, (socket) => {
+    sockets.push(socket);
+    const parser = mqtt.parser();
+    parser.on('packet', (packet: Packet) => {
+      received.push(packet);
+      if (packet.cmd === 'connect')
+        socket.write(mqtt.generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
+      for (const waiter of waiters.filter((w) => w.cmd === packet.cmd)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        taken.set(packet.cmd, (taken.get(packet.cmd) ?? 0) + 1);
+        waiter.resolve(packet);
+        break;
+      }
+    });
+    socket.on('data', (chunk: Buffer) => parser.parse(chunk));
+    socket.on('error', () => undefined);
+    onClient(socket);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    port,
+    received,
+    client,
+    next(cmd) {
+      const index = taken.get(cmd) ?? 0;
+      const already = received.filter((p) => p.cmd === cmd)[index];
+      if (already !== undefined) {
+        taken.set(cmd, index + 1);
+        return Promise.resolve(already);
+      }
+      return new Promise((resolve) => waiters.push({ cmd, resolve }));
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      sockets = [];
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('session against a scripted broker', () => {
+  it('delivers a QoS 2 message once although the broker re-sends it before PUBREL, and completes the handshake', async () => {
+    const broker = await scriptedBroker();
+    const rec = recordedSession();
+    expect(await rec.session.open(openPlain('127.0.0.1', broker.port))).toBe(0);
+    expect(await rec.session.connect(connectRequest())).toEqual({ result: 0, retCode: 0 });
+    const socket = await broker.client;
+    const publish = {
+      cmd: 'publish',
+      qos: 2,
+      dup: false,
+      retain: false,
+      topic: 'fleet/q2',
+      payload: Buffer.from('once'),
+      messageId: 4242,
+    } as const;
+    socket.write(mqtt.generate(publish));
+    expect(await broker.next('pubrec')).toMatchObject({ messageId: 4242 });
+    socket.write(mqtt.generate({ ...publish, dup: true }));
+    expect(await broker.next('pubrec')).toMatchObject({ messageId: 4242 });
+    socket.write(mqtt.generate({ cmd: 'pubrel', messageId: 4242 }));
+    expect(await broker.next('pubcomp')).toMatchObject({ messageId: 4242 });
+    expect(rec.messages).toHaveLength(1);
+    expect(rec.messages[0]).toMatchObject({ msgid: 4242, topic: 'fleet/q2', qos: 2, retain: false });
+    // After PUBREL the id is free again: a new message with it is a new message.
+    socket.write(mqtt.generate({ ...publish, payload: Buffer.from('twice') }));
+    const again = await rec.nextMessage().then(() => rec.nextMessage());
+    expect(Buffer.from(again.payload).toString()).toBe('twice');
+    await broker.close();
+  });
+
+  it('acknowledges an incoming QoS 1 message with PUBACK carrying the broker packet id', async () => {
+    const broker = await scriptedBroker();
+    const rec = recordedSession();
+    expect(await rec.session.open(openPlain('127.0.0.1', broker.port))).toBe(0);
+    expect(await rec.session.connect(connectRequest())).toEqual({ result: 0, retCode: 0 });
+    const socket = await broker.client;
+    socket.write(
+      mqtt.generate({
+        cmd: 'publish',
+        qos: 1,
+        dup: false,
+        retain: true,
+        topic: '$sys/p/d/thing/property/post/reply',
+        payload: Buffer.from('{"id":"1","code":200}'),
+        messageId: 77,
+      }),
+    );
+    expect(await broker.next('puback')).toMatchObject({ messageId: 77 });
+    const message = await rec.nextMessage();
+    expect(message).toMatchObject({ msgid: 77, qos: 1, retain: true, topic: '$sys/p/d/thing/property/post/reply' });
+    await broker.close();
+  });
+
+  it('closes the connection itself when the broker sends bytes that are not MQTT: +QMTSTAT 8', async () => {
+    const broker = await scriptedBroker();
+    const rec = recordedSession();
+    expect(await rec.session.open(openPlain('127.0.0.1', broker.port))).toBe(0);
+    expect(await rec.session.connect(connectRequest())).toEqual({ result: 0, retCode: 0 });
+    const socket = await broker.client;
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.write(Buffer.from([0x00, 0x00, 0xff, 0xff]));
+    expect(await rec.nextStat()).toBe(8);
+    await closed;
+    expect(rec.session.state).toBe('closed');
+  });
+
+  it('sends DISCONNECT and reports 0 even if the broker leaves the link open (it closes after pkt_timeout)', async () => {
+    const broker = await scriptedBroker(true);
+    const rec = recordedSession();
+    expect(await rec.session.open(openPlain('127.0.0.1', broker.port))).toBe(0);
+    expect(await rec.session.connect(connectRequest({ pktTimeoutMs: 200 }))).toEqual({ result: 0, retCode: 0 });
+    const socket = await broker.client;
+    const ended = new Promise((resolve) => socket.once('end', resolve));
+    expect(await rec.session.disconnect()).toBe(0);
+    await ended; // our FIN reached the broker, which kept its side open
+    expect(socket.writable).toBe(true);
+    expect(await broker.next('disconnect')).toMatchObject({ cmd: 'disconnect' });
+    expect(rec.stats).toEqual([]);
+    await broker.close();
+  });
+});

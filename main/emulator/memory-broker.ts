@@ -226,6 +226,7 @@ class MemorySession implements MqttClientSession {
     return 0;
   }
 
+  /** The module's own network went away: +QMTSTAT 7 ("the link is not alive"), as the real session reports it. */
   dropLink(): void {
     if (this.state === 'closed') return;
     const will = this.state === 'connected' ? this.will : undefined;
@@ -238,7 +239,7 @@ class MemorySession implements MqttClientSession {
         qos: will.qos,
         retain: will.retain,
       });
-    this.events.onStat(1);
+    this.events.onStat(7);
   }
 
   destroy(): void {

@@ -99,4 +99,23 @@ describe('with a real Mosquitto over a real pseudo-terminal', () => {
     const [received] = await sub.waitFor(1);
     expect(received?.payload.toString()).toBe('hello');
   });
+
+  it('injected faults reach the real session: CONNACK refused (5), network loss (+QMTSTAT 7)', async () => {
+    const { host, pty } = await module(new Map([['broker.example', { host: broker.host, port: broker.port }]]));
+    await host.command('ATE0');
+    pty.module.setFaults({ forceConnackCode: 5 });
+    expect(await host.command('AT+QMTOPEN=0,"broker.example",1883')).toBe('\r\nOK\r\n');
+    await host.until('\r\n+QMTOPEN: 0,0\r\n');
+    expect(await host.command('AT+QMTCONN=0,"refused-1"')).toBe('\r\nOK\r\n');
+    expect(await host.until('\r\n+QMTCONN: 0,0,5\r\n')).toBe('\r\n+QMTCONN: 0,0,5\r\n');
+    // The refused client's link then closes (the real session may report +QMTSTAT for it at any moment), so
+    // from here on only the awaited URCs are checked.
+    pty.module.setFaults({});
+    await host.send('AT+QMTOPEN=1,"broker.example",1883\r');
+    await host.until('\r\n+QMTOPEN: 1,0\r\n');
+    await host.send('AT+QMTCONN=1,"lossy-1"\r');
+    await host.until('\r\n+QMTCONN: 1,0,0\r\n');
+    pty.module.dropLink(1);
+    expect(await host.until('\r\n+QMTSTAT: 1,7\r\n')).toBe('\r\n+QMTSTAT: 1,7\r\n');
+  });
 });

@@ -251,11 +251,11 @@ describe('incoming messages', () => {
 });
 
 describe('link state URCs', () => {
-  it('+QMTSTAT: idx,1 when the network drops', async () => {
+  it('+QMTSTAT: idx,7 when the network drops', async () => {
     const { host, module } = await boot();
     await connect(host, 2);
     module.dropLink(2);
-    expect(await host.until(urc('+QMTSTAT: 2,1'))).toBe(urc('+QMTSTAT: 2,1'));
+    expect(await host.until(urc('+QMTSTAT: 2,7'))).toBe(urc('+QMTSTAT: 2,7'));
     expect(await host.command('AT+QMTCONN?')).toBe(OK);
   });
 

@@ -254,3 +254,27 @@ describe('the application note example 5.2, with its // annotations', () => {
     expect(url?.raw).toBe('AT+QMTCONN=0,"a //b"');
   });
 });
+
+describe('known pitfalls', () => {
+  it('a failed command matching a field-notes pitfall gets it as advice; a specific CME code keeps its own', () => {
+    const events = decodeLog(
+      [
+        'AT+QSSLCFG="secllevel",2,2',
+        'ERROR',
+        'AT+QSSLCFG="ciphersuite",2,"0xFFFF"',
+        'ERROR',
+        'AT+QFUPL="UFS:a.pem",10,5',
+        '+CME ERROR: 407',
+        'AT+QSSLCFG="seclevel",2,2',
+        'OK',
+      ].join('\r\n'),
+    );
+    const finals = events.filter((e) => e.kind === 'final');
+    expect(finals[0]?.howTo).toMatch(/^The parameter is "seclevel"/);
+    expect(finals[1]?.howTo).toMatch(/^The cipher suite is written unquoted in hex/);
+    expect(finals[2]?.howTo).toBe(
+      'The file is already on the module: delete it first with AT+QFDEL, then upload again.',
+    );
+    expect(finals[3]?.howTo).toBeUndefined();
+  });
+});

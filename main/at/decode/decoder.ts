@@ -2,6 +2,7 @@ import { AtStreamParser, parseCommandLine, splitParams, type CommandInfo } from 
 import type { AtEvent } from '../types';
 import { explainFinal, explainResponse, explainUrc, type Explanation } from './describe';
 import { parseLogLine, splitLogLines, usesArrowMarkers, type LogLine } from './log-line';
+import { hintFor } from './hints';
 import { KeyBlockRedactor, redactAtLine } from './redact';
 
 /**
@@ -322,8 +323,13 @@ class LogDecoder {
   }
 
   private onFinal(event: Extract<AtEvent, { kind: 'final' }>, answer: { command?: string }): void {
-    const explanation = explainFinal(event);
     const cur = this.current && !this.current.finalSeen ? this.current : null;
+    const base = explainFinal(event);
+    // A failed command that matches a known pitfall gets that as its advice, before the generic words.
+    const hint = event.result === 'OK' || !cur ? null : hintFor(cur.info.line);
+    // A code with its own advice (e.g. +CME ERROR: 407) is more precise than the pitfall: keep it alone.
+    const useHint = hint !== null && (event.result === 'ERROR' || base.howTo === undefined);
+    const explanation = useHint ? { ...base, howTo: base.howTo ? `${hint} ${base.howTo}` : hint } : base;
     const durationMs = cur ? elapsed(cur.timeMs, this.lastTimeMs) : undefined;
     this.emit({
       kind: 'final',

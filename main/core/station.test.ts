@@ -116,6 +116,32 @@ describe('Station with virtual modules', () => {
   });
 });
 
+describe('Station guided session reaching the embedded broker', () => {
+  it('opens and closes an MQTT network: OK first, then the +QMTOPEN / +QMTCLOSE results in the transcript', async () => {
+    const runtime = await startStationRuntime({ virtual: 1, portPaths: [], startVirtualFleet });
+    try {
+      await waitForIdentified(runtime.station);
+      const opened = waitForEvent(runtime.station, 'transcriptLines', (lines) =>
+        lines.some((l) => l.text.startsWith('+QMTOPEN: 0,')),
+      );
+      const open = await runtime.station.sendAt('virtual:0', 'AT+QMTOPEN=0,"broker.fleet.local",1883');
+      expect(open.ok && open.value.final).toBe('OK');
+      const openLines = await opened;
+      expect(openLines.find((l) => l.text.startsWith('+QMTOPEN: 0,'))?.text).toBe('+QMTOPEN: 0,0');
+      const read = await runtime.station.sendAt('virtual:0', 'AT+QMTOPEN?');
+      expect(read.ok && read.value.lines).toEqual(['+QMTOPEN: 0,"broker.fleet.local",1883']);
+      const closed = waitForEvent(runtime.station, 'transcriptLines', (lines) =>
+        lines.some((l) => l.text === '+QMTCLOSE: 0,0'),
+      );
+      const close = await runtime.station.sendAt('virtual:0', 'AT+QMTCLOSE=0');
+      expect(close.ok && close.value.final).toBe('OK');
+      await closed;
+    } finally {
+      await runtime.close();
+    }
+  });
+});
+
 describe('Station when a module goes away', () => {
   it('marks an unplugged module disconnected and answers further commands with a clear code', async () => {
     const module = new VirtualModule({ index: 5, sessionFactory: createMqttClientSession, baud: 0, bootDelayMs: 10 });

@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
  * on (defeats DNS rebinding) and a present Origin must be that same origin (defeats cross-site requests).
  */
 export function allowedOrigins(port: number): Set<string> {
-  return new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  return new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]);
 }
 
 export function checkRequest(headers: IncomingHttpHeaders, port: number): string | undefined {
@@ -24,7 +24,7 @@ export function contentSecurityPolicy(port: number): string {
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port} ws://[::1]:${port}`,
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",

@@ -206,3 +206,26 @@ describe('startWebShell', () => {
     ).rejects.toThrow(/loopback/);
   });
 });
+
+describe('startWebShell on the IPv6 loopback', () => {
+  it('serves its own origin at [::1]', async () => {
+    const v6 = await startWebShell({
+      dispatch: runtime.dispatch,
+      events: runtime.station,
+      staticRoot,
+      host: '::1',
+      port: 0,
+    });
+    try {
+      expect(v6.url).toBe(`http://[::1]:${v6.port}`);
+      const response = await fetch(`${v6.url}/api/listModules`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: v6.url },
+        body: '{}',
+      });
+      expect(response.status).toBe(200);
+    } finally {
+      await v6.close();
+    }
+  });
+});

@@ -86,9 +86,10 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
       resolve();
     });
   });
-  port = (server.address() as AddressInfo).port;
+  const address = server.address() as AddressInfo;
+  port = address.port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: address.family === 'IPv6' ? `http://[${address.address}]:${port}` : `http://${address.address}:${port}`,
     port,
     close: async () => {
       for (const client of sockets.clients) client.terminate();

@@ -388,7 +388,11 @@ class ClientSession implements MqttClientSession {
     settleDisconnect?.(0);
     settleClose?.(0);
     // After the failed operations' final results have reached the AT side, as +QMTSTAT follows them on the wire.
-    if (stat !== undefined && link !== undefined && !this.destroyed) setImmediate(() => this.events.onStat(stat));
+    if (stat !== undefined && link !== undefined) {
+      setImmediate(() => {
+        if (!this.destroyed) this.events.onStat(stat);
+      });
+    }
   }
 }
 

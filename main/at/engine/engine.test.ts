@@ -98,11 +98,12 @@ describe.each([1, 8, 64])('AtEngine with replies in %i-byte chunks', (chunkSize)
     );
     const plainError = await failure(engine.run(at.qmtcfg(0, { name: 'version', vsn: 4 })));
     expect(plainError).toBeInstanceOf(AtCommandError);
-    expect((plainError as AtCommandError).message).toContain('ERROR');
+    expect((plainError as AtCommandError).message).toMatch(/^AT\+QMTCFG="version",0,4: .*\(ERROR\)/);
+    expect((plainError as AtCommandError).detail.final).toBe('ERROR');
     const cme = await failure(engine.run(at.qfupl('ca.pem', data)));
     expect(cme).toBeInstanceOf(AtCommandError);
     expect((cme as AtCommandError).detail.cmeCode).toBe(407);
-    expect((cme as AtCommandError).message).toMatch(/407.*exist/i);
+    expect((cme as AtCommandError).message).toMatch(/407.*exist.*What to do/i);
     expect(engine.health.state).toBe('ok');
   });
 

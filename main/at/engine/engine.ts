@@ -1,3 +1,4 @@
+import { describeFinal } from '../decode/describe';
 import { AtCommandError, AtError, AtResponseError } from '../errors';
 import type { AtOutcome, AtRequest, FinalEvent, RecvEvent, ResponseEvent, UrcEvent } from '../request';
 import type { AtEvent } from '../types';
@@ -22,7 +23,7 @@ export interface AtEngineOptions {
   readonly transport: ByteTransport;
   /** The port's parser: a ParserPool handle in production, inThreadParserLink() in tests. Owned by the engine. */
   readonly parser: ParserLink;
-  /** Words for an error result (the command library's describeFinal); default: the raw result line. */
+  /** Words for an error result; default: describeFinal of main/at/decode (the code, its meaning, what to do). */
   readonly describeFinal?: (final: FinalEvent) => string;
   readonly resync?: ResyncOptions;
 }
@@ -100,7 +101,7 @@ export class AtEngine {
   constructor(options: AtEngineOptions) {
     this.transport = options.transport;
     this.parser = options.parser;
-    this.describeFinal = options.describeFinal ?? ((final) => final.raw);
+    this.describeFinal = options.describeFinal ?? describeFinal;
     this.resyncTimeoutMs = options.resync?.timeoutMs ?? 1000;
     this.resyncSettleMs = options.resync?.settleMs ?? 100;
     this.resyncAttempts = options.resync?.attempts ?? 3;
@@ -298,23 +299,13 @@ export class AtEngine {
     this.settle(active, result);
   }
 
-  /**
-   * An error result never resolves. The request's parse sees it first, because the command library words
-   * errors in the spec's terms (a +CME ERROR code with its meaning); if it has nothing to say, the engine's
-   * own describeFinal words it.
-   */
+  /** An error result never resolves: it becomes an AtCommandError worded for support staff (describeFinal). */
   private commandError(active: Active, final: FinalEvent): AtError {
-    const { request } = active.job;
-    try {
-      request.parse({ responses: active.responses, final, elapsedMs: Date.now() - active.startedAt });
-    } catch (error: unknown) {
-      if (error instanceof AtCommandError) return error;
-    }
     const detail = {
       final: final.raw,
       ...(final.result === 'CME ERROR' && final.code !== undefined ? { cmeCode: final.code } : {}),
     };
-    return new AtCommandError(`${request.redacted}: ${this.describeFinal(final)}`, detail);
+    return new AtCommandError(`${active.job.request.redacted}: ${this.describeFinal(final)}`, detail);
   }
 
   private timedOut(active: Active): void {

@@ -227,7 +227,7 @@ describe('the application note example 5.2, with its // annotations', () => {
   const events = decodeLog(fixture('spec-5.2-annotated.log'));
 
   it('comments are kept as comments, trailing notes stay with their line', () => {
-    const comments = events.filter((e) => e.decoded?.reason === 'comment');
+    const comments = events.filter((e) => e.decoded.reason === 'comment');
     expect(comments.map((e) => e.line)).toEqual([1, 4, 7, 20]);
     const seclevel = commands(events).find((e) => e.raw.startsWith('AT+QSSLCFG="seclevel"'));
     expect(seclevel).toMatchObject({

@@ -43,8 +43,8 @@ export interface DecodedEvent {
   command?: string;
   /** For finals and completing URCs: time since their command. */
   durationMs?: number;
-  /** Typed fields: parameters, decoded numbers, message topic and payload. */
-  decoded?: Record<string, unknown>;
+  /** Typed fields: parameters, decoded numbers, message topic and payload (empty for a bare prompt). */
+  decoded: Record<string, unknown>;
   explanation?: string;
   howTo?: string;
   severity?: Explanation['severity'];
@@ -420,13 +420,17 @@ class LogDecoder {
     this.current = null;
   }
 
-  private emit(event: Omit<DecodedEvent, 'line' | 'time' | 'direction'>): DecodedEvent {
+  private emit(
+    event: Omit<DecodedEvent, 'line' | 'time' | 'direction' | 'decoded'> & { decoded?: DecodedEvent['decoded'] },
+  ): DecodedEvent {
     const full: DecodedEvent = {
       line: this.line.number,
       time: this.line.time,
       direction: this.line.direction,
       ...(this.line.comment !== null && this.line.body !== '' ? { note: this.line.comment } : {}),
       ...event,
+      // Every event carries `decoded`, empty when there is nothing beyond the raw line (a prompt).
+      decoded: event.decoded ?? {},
     };
     this.out.push(full);
     return full;

@@ -70,7 +70,7 @@ export function renderText(events: readonly DecodedEvent[]): string {
       lines.push(`${' '.repeat(head.length)}   ${event.outcome.explanation}`);
     }
   }
-  const isComment = (event: DecodedEvent) => event.kind === 'unknown' && event.decoded?.reason === 'comment';
+  const isComment = (event: DecodedEvent) => event.kind === 'unknown' && event.decoded.reason === 'comment';
   const count = (kind: DecodedEvent['kind']) =>
     events.filter((event) => event.kind === kind && !isComment(event)).length;
   const failed = events.filter((event) => event.kind === 'command' && event.outcome?.ok === false).length;

@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import mqtt, { type Packet } from 'mqtt-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectRequest, openPlain, recordedSession } from './session-fixture';
+import type { PacketReport } from './types';
 
 /**
  * Broker behaviour Mosquitto never shows (a re-sent QoS 2 PUBLISH before PUBREL, bytes that are not MQTT) comes
@@ -102,6 +103,32 @@ describe('session against a scripted broker', () => {
     socket.write(mqtt.generate({ ...publish, payload: Buffer.from('twice') }));
     const again = await rec.nextMessage().then(() => rec.nextMessage());
     expect(Buffer.from(again.payload).toString()).toBe('twice');
+    await broker.close();
+  });
+
+  it('retransmits PUBREL when PUBCOMP does not come, then completes a QoS 2 publish', async () => {
+    const broker = await scriptedBroker();
+    const rec = recordedSession();
+    expect(await rec.session.open(openPlain('127.0.0.1', broker.port))).toBe(0);
+    expect(await rec.session.connect(connectRequest({ pktTimeoutMs: 200, retryTimes: 3 }))).toEqual({
+      result: 0,
+      retCode: 0,
+    });
+    const socket = await broker.client;
+    const reports: PacketReport[] = [];
+    const done = rec.session.publish(300, 2, false, 'fleet/q2out', Buffer.from('exactly once'), (r) => reports.push(r));
+    expect(await broker.next('publish')).toMatchObject({ messageId: 300, qos: 2, dup: false });
+    socket.write(mqtt.generate({ cmd: 'pubrec', messageId: 300 }));
+    expect(await broker.next('pubrel')).toMatchObject({ messageId: 300 });
+    expect(await broker.next('pubrel')).toMatchObject({ messageId: 300 }); // retransmitted: PUBCOMP was withheld
+    expect(rec.session.inflight).toBe(1);
+    socket.write(mqtt.generate({ cmd: 'pubcomp', messageId: 300 }));
+    expect(await done).toEqual({ result: 0 });
+    expect(reports[0]).toEqual({ result: 1, value: 1 });
+    expect(rec.session.inflight).toBe(0);
+    // Had PUBREC been slow, a re-sent PUBLISH would carry DUP; only the first may be without it.
+    const publishes = broker.received.filter((p) => p.cmd === 'publish');
+    expect(publishes.slice(1).every((p) => p.dup)).toBe(true);
     await broker.close();
   });
 

@@ -601,6 +601,7 @@ export class AtEngine {
   // ---- transcript and health -----------------------------------------------------------------------------
 
   private recordEvent(event: AtEvent, note?: TranscriptEntry['note']): void {
+    if (this.transcriptListeners.size === 0) return;
     const text = event.kind === 'data' ? `<${event.length} bytes>` : this.redactor.mask(event.raw);
     this.record('in', event.kind, text, note);
   }

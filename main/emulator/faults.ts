@@ -16,6 +16,11 @@ export interface FaultPlan {
   readonly forceConnackCode?: 1 | 2 | 3 | 4 | 5;
   /** AT+QMTOPEN meets this network condition: TLS handshake failure (-1), DNS failure (4), PDP failure (3), no network (5). */
   readonly openFault?: NonNullable<OpenRequest['fault']>;
+  /**
+   * Firmware quirk (field notes, one EC200U firmware): AT+QMTCLOSE after AT+QMTDISC answers OK but never sends its
+   * +QMTCLOSE URC. Without it, AT+QMTCLOSE on a client whose link is already gone answers ERROR.
+   */
+  readonly silentCloseAfterDisc?: boolean;
 }
 
 export const NO_FAULTS: FaultPlan = {};

@@ -142,6 +142,15 @@ describe('AT+QMTSUB / AT+QMTUNS / AT+QMTDISC / AT+QMTCLOSE', () => {
     expect(await host.command('AT+QMTCLOSE=?')).toBe(info('+QMTCLOSE: (0-5)'));
     expect(await host.command('AT+QMTDISC=?')).toBe(info('+QMTDISC: (0-5)'));
   });
+
+  it('quirk: QMTCLOSE after QMTDISC answers OK without a +QMTCLOSE URC', async () => {
+    const { host } = await boot({ faults: { silentCloseAfterDisc: true } });
+    await connect(host);
+    await okThen(host, 'AT+QMTDISC=0', '+QMTDISC: 0,0');
+    expect(await host.command('AT+QMTCLOSE=0')).toBe(OK);
+    expect(await host.command('AT')).toBe(OK);
+    expect(host.all).not.toContain('+QMTCLOSE:');
+  });
 });
 
 describe('AT+QMTPUBEX', () => {

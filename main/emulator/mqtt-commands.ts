@@ -143,6 +143,7 @@ export const mqttHandlers: HandlerTable = {
       }
       const session = newSession(ctx, idx, slot);
       slot.session = session;
+      slot.disconnected = false;
       slot.host = host;
       slot.port = port;
       const tls = tlsSettings(ctx, slot);
@@ -167,6 +168,7 @@ export const mqttHandlers: HandlerTable = {
     const idx = p.int(0, 0, IDX_MAX);
     const slot = slotOf(ctx, idx);
     const session = slot.session;
+    if (session?.state === 'closed' && slot.disconnected && ctx.faults().silentCloseAfterDisc === true) return ok();
     if (!session || session.state === 'closed') return ERROR;
     const say = liveUrc(ctx, slot, session);
     return ok([], () => {
@@ -179,7 +181,9 @@ export const mqttHandlers: HandlerTable = {
     });
   },
   '+QMTCONN': (c, p, ctx): Outcome => {
-    if (c.form === 'test') return ok([`+QMTCONN: (0-${IDX_MAX}),"clientid","username","password"`]);
+    // Answered without the blank line before OK, as the application note's example (5.1) shows it.
+    if (c.form === 'test')
+      return { kind: 'ok', lines: [`+QMTCONN: (0-${IDX_MAX}),"clientid","username","password"`], compact: true };
     if (c.form === 'read') {
       const states = { open: 1, connecting: 2, connected: 3, disconnecting: 4 } as const;
       const lines: string[] = [];
@@ -236,6 +240,7 @@ export const mqttHandlers: HandlerTable = {
     return ok([], () => {
       settle(
         session.disconnect().then((r) => {
+          slot.disconnected = true;
           slot.host = undefined;
           slot.port = undefined;
           say(`+QMTDISC: ${idx},${r}`);

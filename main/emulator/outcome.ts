@@ -8,7 +8,13 @@ export type Line = string | Uint8Array;
 
 export type Outcome =
   /** Information lines (may be none), then OK. `after` runs once OK is out (starts network work whose URC follows). */
-  | { readonly kind: 'ok'; readonly lines?: readonly Line[]; readonly after?: () => void }
+  | {
+      readonly kind: 'ok';
+      readonly lines?: readonly Line[];
+      readonly after?: () => void;
+      /** No blank line between the information lines and OK (how some test forms are answered, field notes). */
+      readonly compact?: boolean;
+    }
   /** Plain `ERROR` whatever AT+CMEE says (the MQTT commands, unknown commands, syntax errors). */
   | { readonly kind: 'error' }
   /** `+CME ERROR: <code>`, shown per AT+CMEE (0: ERROR, 1: number, 2: text). `lines` come first. */

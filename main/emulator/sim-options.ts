@@ -15,7 +15,8 @@ export const FAULT_HELP = `Fault flags (repeatable; prefix with INDEX: to target
   garbage=MS         noise bytes every MS milliseconds
   unplug=MS          the module is unplugged MS milliseconds after start (its port vanishes)
   reboot=MS          the module reboots MS milliseconds after start (RDY again, settings lost)
-  droplink=MS        every MQTT link drops MS milliseconds after start (+QMTSTAT)`;
+  droplink=MS        every MQTT link drops MS milliseconds after start (+QMTSTAT)
+  quirk=silent-close AT+QMTCLOSE after AT+QMTDISC answers OK without its +QMTCLOSE URC (an EC200U firmware)`;
 
 export interface TimedFaults {
   garbageEveryMs?: number;
@@ -85,6 +86,10 @@ function applyFault(spec: string, index: number, faults: ModuleFaults): void {
       faults.plan = { ...plan, openFault: fault };
       return;
     }
+    case 'quirk':
+      if (value !== 'silent-close') throw new SimOptionError(`--fault ${spec}: the only quirk is silent-close`);
+      faults.plan = { ...plan, silentCloseAfterDisc: true };
+      return;
     case 'garbage':
       faults.timed.garbageEveryMs = Math.max(10, milliseconds(value, spec));
       return;

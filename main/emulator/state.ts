@@ -46,6 +46,8 @@ export interface MqttClientSlot {
   session: MqttClientSession | undefined;
   host: string | undefined;
   port: number | undefined;
+  /** The last link ended with AT+QMTDISC (for the silent-QMTCLOSE firmware quirk). */
+  disconnected: boolean;
   /** AT+QMTRECV buffer (recv/mode 1): five slots, recv_id 0-4. */
   readonly stored: (IncomingMessage | undefined)[];
 }
@@ -142,6 +144,7 @@ export function freshVolatileState(): VolatileState {
       session: undefined,
       host: undefined,
       port: undefined,
+      disconnected: false,
       stored: new Array<IncomingMessage | undefined>(RECV_SLOTS).fill(undefined),
     })),
   };

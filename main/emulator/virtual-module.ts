@@ -385,7 +385,8 @@ export class VirtualModule {
       parts.push(Buffer.from('\r\n'));
       for (const line of lines) parts.push(Buffer.from(line), Buffer.from('\r\n'));
     }
-    parts.push(Buffer.from(`\r\n${this.finalText(outcome)}\r\n`));
+    const compact = outcome.kind === 'ok' && outcome.compact === true && lines.length > 0;
+    parts.push(Buffer.from(`${compact ? '' : '\r\n'}${this.finalText(outcome)}\r\n`));
     return Buffer.concat(parts);
   }
 

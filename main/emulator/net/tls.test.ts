@@ -1,3 +1,4 @@
+import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMosquitto, type Mosquitto } from '../../testing/mosquitto';
 import { connectRequest, recordedSession } from './session-fixture';
@@ -125,5 +126,61 @@ describe('TLS against Mosquitto with require_certificate true', () => {
       key: pem(certs.wrongClientKey.pem),
     });
     expect(await session.open(open)).toBe(-1);
+  });
+});
+
+describe('SNI', () => {
+  let broker: Mosquitto;
+  beforeAll(async () => {
+    broker = await startMosquitto(); // only for its generated certificates
+  });
+  afterAll(async () => {
+    await broker.stop();
+  });
+
+  /** A TLS server (real handshake, the harness's server certificate) that records the server name each client sent. */
+  async function sniRecorder(): Promise<{
+    port: number;
+    names: (string | false | null)[];
+    handshakes: (count: number) => Promise<void>;
+    close: () => Promise<void>;
+  }> {
+    const names: (string | false | null)[] = [];
+    let waiter: { count: number; resolve: () => void } | undefined;
+    const server = createTlsServer({ cert: broker.certs.serverCert.pem, key: broker.certs.serverKey.pem }, (socket) => {
+      names.push(socket.servername);
+      if (waiter !== undefined && names.length >= waiter.count) waiter.resolve();
+      socket.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const handshakes = (count: number): Promise<void> =>
+      names.length >= count ? Promise.resolve() : new Promise((resolve) => (waiter = { count, resolve }));
+    return { port, names, handshakes, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  it('sends the host name as given to QMTOPEN (not the mapped address) only when sni is on', async () => {
+    const recorder = await sniRecorder();
+    try {
+      const host = 'iot-06z00abcd.mqtt.iothub.aliyuncs.com';
+      const hostMap = new Map([[host, { host: '127.0.0.1', port: recorder.port }]]);
+      const ca = pem(broker.certs.caPem.pem);
+      for (const sni of [true, false]) {
+        const rec = recordedSession();
+        const open: OpenRequest = {
+          host,
+          port: 8883,
+          hostMap,
+          tls: { seclevel: 1, ca, sslversion: 4, sni, ignoreLocalTime: true },
+        };
+        expect(await rec.session.open(open)).toBe(0);
+        rec.session.destroy();
+      }
+      await recorder.handshakes(2);
+      expect(recorder.names).toEqual([host, false]);
+    } finally {
+      await recorder.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,19 @@ export interface PtyPair {
 }
 
 /**
+ * Runs socat under a small shell guard that kills it (SIGKILL, as a pulled cable) as soon as our end of its stdin
+ * pipe closes: when we unplug, and also when this process dies without cleaning up (a crashed or killed test
+ * run), so no socat is ever left behind. The guard exits when socat does.
+ */
+const GUARD = [
+  'exec 3<&0',
+  'socat "$@" &',
+  'pid=$!',
+  '{ read -r _ <&3; kill -9 "$pid" 2>/dev/null; } &',
+  'wait "$pid"',
+].join('\n');
+
+/**
  * Starts `socat pty,raw,echo=0,link=a pty,raw,echo=0,link=b` and resolves once socat reports its transfer loop,
  * i.e. once both links exist. Used by the transport and engine integration tests and the engine benchmark.
  */
@@ -24,15 +37,15 @@ export async function startPtyPair(): Promise<PtyPair> {
   const dir = await mkdtemp(join(tmpdir(), 'fleet-pty-'));
   const a = join(dir, 'a');
   const b = join(dir, 'b');
-  const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const child = spawn('sh', ['-c', GUARD, 'sh', '-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
+    stdio: ['pipe', 'ignore', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     await waitForTransferLoop(child);
   } catch (error: unknown) {
     if (child.pid !== undefined) {
-      child.kill('SIGKILL');
+      child.stdin.end();
       await exited;
     }
     await rm(dir, { recursive: true, force: true });
@@ -41,7 +54,7 @@ export async function startPtyPair(): Promise<PtyPair> {
   // From here on socat's diagnostics are of no interest, but the pipe must keep draining.
   child.stderr.resume();
   const unplug = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    child.stdin.end();
     await exited;
   };
   return {
@@ -55,7 +68,7 @@ export async function startPtyPair(): Promise<PtyPair> {
   };
 }
 
-function waitForTransferLoop(child: ChildProcessByStdio<null, null, Readable>): Promise<void> {
+function waitForTransferLoop(child: ChildProcessByStdio<Writable, null, Readable>): Promise<void> {
   return new Promise((resolve, reject) => {
     let log = '';
     const onData = (chunk: Buffer): void => {

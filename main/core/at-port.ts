@@ -16,6 +16,8 @@ export interface PortTranscriptEntry {
 export interface AtPort {
   run<T>(request: AtRequest<T>, options?: { readonly signal?: AbortSignal }): Promise<T>;
   onTranscript(listener: (entry: PortTranscriptEntry) => void): Disposable;
+  /** Unsolicited result codes by name (`RDY` after a module restarted, `+QMTSTAT`, ...). */
+  onUrc(name: string, listener: () => void): Disposable;
   dispose(): Promise<void>;
 }
 

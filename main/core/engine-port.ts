@@ -30,6 +30,10 @@ export class EnginePort implements AtPort {
     );
   }
 
+  onUrc(name: string, listener: () => void): Disposable {
+    return this.engine.onUrc(name, () => listener());
+  }
+
   dispose(): Promise<void> {
     this.engine.dispose();
     return Promise.resolve();

@@ -143,7 +143,7 @@ describe('Station guided session reaching the embedded broker', () => {
 });
 
 describe('Station when a module goes away', () => {
-  it('marks an unplugged module disconnected and answers further commands with a clear code', async () => {
+  it('identifies a rebooted module again, marks an unplugged one disconnected and refuses it clearly', async () => {
     const module = new VirtualModule({ index: 5, sessionFactory: createMqttClientSession, baud: 0, bootDelayMs: 10 });
     const station = new Station({ openPort: (t) => new EnginePort(t, inThreadParserLink()) });
     try {
@@ -152,6 +152,20 @@ describe('Station when a module goes away', () => {
       const [ready] = await waitForIdentified(station);
       expect(ready?.problem ?? 'none').toBe('none');
       expect(ready?.state).toBe('ready');
+      // A reboot (RDY again) makes the station identify the module afresh.
+      const seen: string[] = [];
+      const watch = station.on('modulesChanged', (list) => seen.push(list[0]?.state ?? 'none'));
+      const again = waitForEvent(
+        station,
+        'modulesChanged',
+        (list) => seen.includes('identifying') && list[0]?.state === 'ready',
+      );
+      module.reboot();
+      const [rebooted] = await again;
+      watch.dispose();
+      expect(rebooted?.imei).toBe(module.identity.imei);
+      expect(seen.slice(0, 1)).toEqual(['identifying']);
+
       const gone = waitForEvent(station, 'modulesChanged', (list) => list[0]?.state === 'disconnected');
       module.unplug();
       const [after] = await gone;

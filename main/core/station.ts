@@ -92,6 +92,13 @@ export class Station {
     };
     record.subscriptions.push(
       port.onTranscript((entry) => this.record(record, entry.dir, entry.text, entry.at)),
+      // A module that restarts (watchdog, AT+CFUN=1,1, power glitch) announces RDY: read its identity again.
+      port.onUrc('RDY', () => {
+        // While identifying, the running identification is already waiting for the module to come up.
+        if (record.info.state === 'disconnected' || record.info.state === 'identifying' || this.disposed) return;
+        this.update(record, { state: 'identifying', problem: null });
+        void this.identify(record);
+      }),
       transport.onClose((error) => {
         this.update(record, {
           state: 'disconnected',

@@ -42,6 +42,9 @@ function script(n: number): Step[] {
   ];
 }
 
+/** Longest AT+QMTCFG reply seen (the spec's maximum response time for it is 300 ms). */
+let slowestQmtcfgMs = 0;
+
 async function runSession(host: TestHost, n: number): Promise<{ ms: number; tx: number; rx: number }> {
   const rxBefore = host.all.length;
   let tx = 0;
@@ -49,21 +52,34 @@ async function runSession(host: TestHost, n: number): Promise<{ ms: number; tx: 
   for (const step of script(n)) {
     const bytes = step.data ?? Buffer.from(`${step.line}\r`);
     tx += bytes.length;
+    const sent = performance.now();
     await host.send(bytes);
     await host.until(step.until, 30_000);
+    if (step.line.startsWith('AT+QMTCFG')) slowestQmtcfgMs = Math.max(slowestQmtcfgMs, performance.now() - sent);
   }
   return { ms: performance.now() - started, tx, rx: host.all.length - rxBefore };
 }
 
-function socatRssKb(): number {
-  let total = 0;
+/** RSS (kB) of every process descended from this one: the socat per module and whatever wraps it. */
+function childProcessesRssKb(): number {
+  const procs = new Map<number, { ppid: number; rssKb: number }>();
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      if (!/^Name:\s+socat$/m.test(status) || !new RegExp(`^PPid:\\s+${process.pid}$`, 'm').test(status)) continue;
-      total += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      procs.set(Number(pid), { ppid, rssKb: Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0) });
     } catch {
       // The process ended between listing and reading.
+    }
+  }
+  let total = 0;
+  const queue = [process.pid];
+  while (queue.length > 0) {
+    const parent = queue.shift();
+    for (const [pid, info] of procs) {
+      if (info.ppid !== parent) continue;
+      total += info.rssKb;
+      queue.push(pid);
     }
   }
   return total;
@@ -113,7 +129,9 @@ try {
     `memory per module: RSS ${mb((booted.rss - before.rss) / COUNT)} MB, heap ${mb((booted.heapUsed - before.heapUsed) / COUNT)} MB` +
       ` (after sessions: RSS ${mb((after.rss - before.rss) / COUNT)} MB, heap ${mb((after.heapUsed - before.heapUsed) / COUNT)} MB)${gc ? '' : ' [no --expose-gc]'}`,
   );
-  console.log(`socat processes: ${(socatRssKb() / COUNT / 1024).toFixed(2)} MB RSS each`);
+  console.log(
+    `child processes (socat and its guard): ${(childProcessesRssKb() / COUNT / 1024).toFixed(2)} MB RSS per module`,
+  );
   console.log(
     `session: ${alone.tx} bytes host->module, ${alone.rx} bytes module->host; wire floor ${floorMs(alone).toFixed(1)} ms both ways, ${outFloorMs(alone).toFixed(1)} ms module->host`,
   );
@@ -124,6 +142,7 @@ try {
     `  ${COUNT} modules at once: median ${median(times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms` +
       ` (${(median(times) / floorMs(alone)).toFixed(2)} x floor median)`,
   );
+  console.log(`slowest AT+QMTCFG reply: ${slowestQmtcfgMs.toFixed(1)} ms (spec maximum 300 ms)`);
   for (const s of stations) await s.close();
 } finally {
   await fleet.close();

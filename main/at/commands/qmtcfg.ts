@@ -1,8 +1,7 @@
-import { AtValidationError } from '../errors';
 import type { AtRequest } from '../request';
 import { defineRequest, REDACTED, TIMEOUTS } from './define';
 import { intAt, oneResponse, requireOk } from './outcome';
-import { flag, int, oneOf, payloadBytes, quoted, record } from './validate';
+import { flag, int, member, oneOf, payloadBytes, quoted, record } from './validate';
 
 /**
  * AT+QMTCFG: every optional MQTT parameter, in its write form (a typed setting) and its query form (the
@@ -99,9 +98,7 @@ const SECRET_FIELDS = new Set(['deviceSecret', 'accessKey']);
 const QMTCFG_NAMES = Object.keys(QMTCFG_FIELDS) as QmtcfgName[];
 
 function checkName(value: unknown): QmtcfgName {
-  const found = QMTCFG_NAMES.find((name) => name === value);
-  if (!found) throw new AtValidationError('name', `must be one of ${QMTCFG_NAMES.join(', ')}`);
-  return found;
+  return member('name', value, QMTCFG_NAMES);
 }
 
 interface Encoded {

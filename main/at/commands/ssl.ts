@@ -2,7 +2,7 @@ import type { AtRequest } from '../request';
 import { defineRequest, TIMEOUTS } from './define';
 import { ufsPath } from './files';
 import { oneResponse, requireOk, stringAt } from './outcome';
-import { flag, int, oneOf, record } from './validate';
+import { flag, int, member, oneOf, record } from './validate';
 
 /**
  * AT+QSSLCFG: the SSL context an MQTT client uses (AT+QMTCFG="ssl",<idx>,1,<ctx>). Every parameter has a write
@@ -67,12 +67,8 @@ function encodeValue(setting: SslSetting): string {
 /** `AT+QSSLCFG="<param>",<ctx>,<value>`. */
 export function qsslcfg(contextId: number, setting: SslSetting): AtRequest<void> {
   const ctx = int('sslContextId', contextId, 0, 5);
-  const param = oneOf(
-    'param',
-    SSL_PARAMS.indexOf(record('setting', setting).param),
-    SSL_PARAMS.map((_, i) => i),
-  );
-  const line = `AT+QSSLCFG="${SSL_PARAMS[param] ?? ''}",${ctx},${encodeValue(setting)}`;
+  const param = member('param', record('setting', setting).param, SSL_PARAMS);
+  const line = `AT+QSSLCFG="${param}",${ctx},${encodeValue(setting)}`;
   return defineRequest({ line, timeoutMs: TIMEOUTS.query, parse: (outcome) => requireOk(outcome, 'AT+QSSLCFG') });
 }
 
@@ -86,12 +82,7 @@ export interface SslReading {
 /** `AT+QSSLCFG="<param>",<ctx>`: read one parameter of an SSL context. */
 export function qsslcfgQuery(contextId: number, param: SslParam): AtRequest<SslReading> {
   const ctx = int('sslContextId', contextId, 0, 5);
-  const index = oneOf(
-    'param',
-    SSL_PARAMS.indexOf(param),
-    SSL_PARAMS.map((_, i) => i),
-  );
-  const name = SSL_PARAMS[index] ?? param;
+  const name = member('param', param, SSL_PARAMS);
   return defineRequest({
     line: `AT+QSSLCFG="${name}",${ctx}`,
     timeoutMs: TIMEOUTS.query,

@@ -1,7 +1,7 @@
 import type { AtRequest } from '../request';
 import { defineRequest, TIMEOUTS } from './define';
 import { requireOk } from './outcome';
-import { oneOf } from './validate';
+import { member } from './validate';
 
 /** The MQTT commands of the spec that have a test form (`AT+<cmd>=?`). */
 export const TESTABLE_COMMANDS = [
@@ -23,12 +23,7 @@ export type TestableCommand = (typeof TESTABLE_COMMANDS)[number];
  * `+QMTOPEN: (0-5),"hostname",(1-65535)`), because diagnostics shows them as they are, for comparing firmwares.
  */
 export function testForm(command: TestableCommand): AtRequest<string[]> {
-  const name = oneOf(
-    'command',
-    TESTABLE_COMMANDS.indexOf(command),
-    TESTABLE_COMMANDS.map((_, i) => i),
-  );
-  const line = `AT+${TESTABLE_COMMANDS[name] ?? command}=?`;
+  const line = `AT+${member('command', command, TESTABLE_COMMANDS)}=?`;
   return defineRequest({
     line,
     timeoutMs: TIMEOUTS.query,

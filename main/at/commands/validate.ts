@@ -114,3 +114,10 @@ export function record<T extends object>(field: string, value: T): T {
   }
   return value;
 }
+
+/** One of a fixed list of names (sub-commands, SSL parameters). */
+export function member<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
+  const found = allowed.find((candidate) => candidate === value);
+  if (found === undefined) throw new AtValidationError(field, `must be one of ${allowed.join(', ')}`);
+  return found;
+}

@@ -213,3 +213,14 @@ describe('numbers outside the spec ranges are refused', () => {
     );
   });
 });
+
+describe('names outside the lists are refused with the list', () => {
+  it('QSSLCFG parameter, QMTCFG sub-command, test-form command', () => {
+    expect(refusal(() => at.qsslcfg(0, { param: 'secllevel' as 'seclevel', value: 1 })).message).toBe(
+      `param: must be one of ${at.SSL_PARAMS.join(', ')}`,
+    );
+    expect(refusal(() => at.qsslcfgQuery(0, 'nope' as 'sni')).field).toBe('param');
+    expect(refusal(() => at.qmtcfgQuery(0, 'SSL' as 'ssl')).message).toContain('must be one of version, pdpcid, ssl');
+    expect(refusal(() => at.testForm('QMTPUB' as 'QMTPUBEX')).message).toContain('QMTPUBEX');
+  });
+});

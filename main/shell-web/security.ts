@@ -24,7 +24,8 @@ export function contentSecurityPolicy(port: number): string {
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port} ws://[::1]:${port}`,
+    // CSP source lists cannot name IPv6 literals; 'self' covers the socket of an [::1] page (CSP3 matches ws:).
+    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",

@@ -1,5 +1,5 @@
 import { AtResponseError } from '../errors';
-import type { AtRequest } from '../request';
+import type { AtOutcome, AtRequest } from '../request';
 import { REGISTRATION_STATES } from '../decode/texts';
 import { defineRequest, REDACTED, TIMEOUTS } from './define';
 import { bareLines, intAt, oneResponse, optionalIntAt, requireOk, responsesNamed, stringAt } from './outcome';
@@ -9,7 +9,7 @@ import { flag, int, oneOf, quoted, record } from './validate';
 
 const ok =
   (command: string) =>
-  (outcome: Parameters<AtRequest<void>['parse']>[0]): void =>
+  (outcome: AtOutcome): void =>
     requireOk(outcome, command);
 
 /** `AT`: is the module there and answering? */
@@ -46,7 +46,7 @@ export function ati(): AtRequest<ModuleInfo> {
   });
 }
 
-function singleValue(outcome: Parameters<AtRequest<string>['parse']>[0], command: string, name: string | null): string {
+function singleValue(outcome: AtOutcome, command: string, name: string | null): string {
   requireOk(outcome, command);
   if (name) {
     const named = responsesNamed(outcome, name)[0];

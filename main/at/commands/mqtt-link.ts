@@ -1,5 +1,5 @@
 import { AtValidationError } from '../errors';
-import type { AtRequest, UrcEvent } from '../request';
+import type { AtOutcome, AtRequest, UrcEvent } from '../request';
 import {
   CLOSE_RESULTS,
   CONN_STATES,
@@ -55,7 +55,7 @@ export function qmtopen(clientIdx: number, host: string, port: number): AtReques
 }
 
 function linkResult(
-  outcome: Parameters<AtRequest<LinkResult>['parse']>[0],
+  outcome: AtOutcome,
   command: string,
   urc: string,
   texts: Readonly<Record<number, string>>,

@@ -121,6 +121,25 @@ describe('AT+QMTCONN', () => {
   });
 });
 
+describe('cloud credentials, more cases', () => {
+  it('aliauth over SSL signs with securemode 2', async () => {
+    const broker = new MemoryBroker();
+    const { host } = await boot({ broker, now: () => 1_000 });
+    expect(await host.command('AT+QMTCFG="SSL",0,1,0')).toBe(OK);
+    expect(await host.command('AT+QMTCFG="aliauth",0,"pk","dn","ds"')).toBe(OK);
+    await connect(host, 0, 'x');
+    expect(broker.connects[0]?.clientId).toBe('pk.dn|securemode=2,signmethod=hmacsha256,timestamp=1000|');
+  });
+
+  it('an OneNET access key that is not base64 makes AT+QMTCONN answer ERROR', async () => {
+    const { host, module } = await boot();
+    expect(await host.command('AT+QMTCFG="onenet",0,"pid","not base64!"')).toBe(OK);
+    await okThen(host, 'AT+QMTOPEN=0,"broker.local",1883', '+QMTOPEN: 0,0');
+    expect(await host.command('AT+QMTCONN=0,"dev"')).toBe(ERR);
+    expect(module.internalErrors).toBe(0);
+  });
+});
+
 describe('AT+QMTSUB / AT+QMTUNS / AT+QMTDISC / AT+QMTCLOSE', () => {
   it('subscribes to several topics (granted QoS vector), unsubscribes several', async () => {
     const { host } = await boot();

@@ -1,6 +1,9 @@
 import {
+  events,
   fail,
+  isEventName,
   requestNames,
+  requests,
   serverMessageSchema,
   socketPath,
   type ClientMessage,
@@ -28,7 +31,10 @@ export interface WebClient extends FleetApi {
 export function createWebClient(origin: string = window.location.origin): WebClient {
   const listeners = new Map<string, Set<Listener>>();
   const connectionListeners = new Set<(connected: boolean) => void>();
-  const inFlight = new Map<number, (result: Result<unknown>) => void>();
+  const inFlight = new Map<
+    number,
+    { readonly name: RequestName; readonly resolve: (result: Result<unknown>) => void }
+  >();
   let waiting: ClientMessage[] = [];
   let socket: WebSocket | undefined;
   let closed = false;
@@ -54,14 +60,17 @@ export function createWebClient(origin: string = window.location.origin): WebCli
       if (!parsed.success) return;
       const data = parsed.data;
       if (data.kind === 'response') {
-        inFlight.get(data.id)?.(data.result);
+        const pending = inFlight.get(data.id);
         inFlight.delete(data.id);
+        pending?.resolve(checked(pending.name, data.result));
         return;
       }
+      // Only events the contract declares, with payloads that match it, reach the application.
+      if (!isEventName(data.name) || !events[data.name].safeParse(data.payload).success) return;
       for (const l of listeners.get(data.name) ?? []) l(data.payload);
     };
     ws.onclose = () => {
-      for (const resolve of inFlight.values()) resolve(fail('internal', 'the connection to the station dropped'));
+      for (const { resolve } of inFlight.values()) resolve(fail('internal', 'the connection to the station dropped'));
       inFlight.clear();
       setConnected(false);
       if (closed) return;
@@ -74,10 +83,16 @@ export function createWebClient(origin: string = window.location.origin): WebCli
   const call = (name: RequestName, input: unknown): Promise<Result<unknown>> =>
     new Promise((resolve) => {
       const message: ClientMessage = { kind: 'request', id: nextId++, name, input };
-      inFlight.set(message.id, resolve);
+      inFlight.set(message.id, { name, resolve });
       if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
       else waiting.push(message);
     });
+
+  /** A value that does not match the request's declared output is turned into an error, not trusted. */
+  const checked = (name: RequestName, result: Result<unknown>): Result<unknown> =>
+    !result.ok || requests[name].output.safeParse(result.value).success
+      ? result
+      : fail('internal', `the station's answer to ${name} does not match the contract`);
 
   const functions = Object.fromEntries(
     requestNames.map((name) => [name, (input: unknown) => call(name, input)]),

@@ -6,9 +6,9 @@ import type { ByteTransport, Disposable } from '../../transport/types';
 import { describeHealth, type PortHealth } from './health';
 import type { ParserLink } from './parser-link';
 import { describePayload, Redactor, type TranscriptEntry } from './transcript';
+import { UrcHub, type UrcNotice } from './urc-hub';
 
-/** What a URC subscriber receives: a plain URC, or a +QMTRECV message (name `+QMTRECV`). */
-export type UrcNotice = UrcEvent | RecvEvent;
+export type { UrcNotice } from './urc-hub';
 
 export interface ResyncOptions {
   /** How long to wait for the OK of the resync `AT`. Default 1000 ms. */
@@ -88,8 +88,7 @@ export class AtEngine {
   private closedReason: string | null = null;
   private readonly redactor = new Redactor();
   private readonly subscriptions: Disposable[] = [];
-  private readonly urcListeners = new Map<string, Set<(event: UrcNotice) => void>>();
-  private readonly anyUrcListeners = new Set<(event: UrcNotice) => void>();
+  private readonly urcs = new UrcHub();
   private readonly transcriptListeners = new Set<(entry: TranscriptEntry) => void>();
   private readonly healthListeners = new Set<(health: PortHealth) => void>();
   private consecutiveTimeouts = 0;
@@ -171,28 +170,17 @@ export class AtEngine {
 
   /** Subscribes to a URC by name (`+QMTSTAT`, `+QMTRECV`, `RDY`, ...), whether or not a command is in flight. */
   onUrc(name: string, listener: (event: UrcNotice) => void): Disposable {
-    const key = name.toUpperCase();
-    let set = this.urcListeners.get(key);
-    if (!set) {
-      set = new Set();
-      this.urcListeners.set(key, set);
-    }
-    set.add(listener);
-    const owned = set;
-    return { dispose: () => owned.delete(listener) };
+    return this.urcs.on(name, listener);
   }
 
   /** Subscribes to a URC of one MQTT client: `+QMTSTAT: <idx>,...`, `+QMTRECV: <idx>,...`, `+QMTPING: <idx>,...`. */
   onClientUrc(name: string, clientIdx: number, listener: (event: UrcNotice) => void): Disposable {
-    return this.onUrc(name, (event) => {
-      if (clientIndexOf(event) === clientIdx) listener(event);
-    });
+    return this.urcs.onClient(name, clientIdx, listener);
   }
 
   /** Every URC, for monitors and logs. */
   onAnyUrc(listener: (event: UrcNotice) => void): Disposable {
-    this.anyUrcListeners.add(listener);
-    return { dispose: () => this.anyUrcListeners.delete(listener) };
+    return this.urcs.onAny(listener);
   }
 
   /** Every line in and out, redacted, with a timestamp and direction. */
@@ -212,8 +200,7 @@ export class AtEngine {
     this.shutDown('the AT engine was disposed');
     for (const subscription of this.subscriptions.splice(0)) subscription.dispose();
     this.parser.dispose();
-    this.urcListeners.clear();
-    this.anyUrcListeners.clear();
+    this.urcs.clear();
     this.transcriptListeners.clear();
     this.healthListeners.clear();
   }
@@ -548,10 +535,7 @@ export class AtEngine {
     const active = this.active;
     if (active && event.kind === 'urc') this.matchInFlight(active, event);
     if (RESET_URCS.has(event.kind === 'urc' ? event.name : '')) this.moduleReset(event.raw);
-    for (const listener of [...(this.urcListeners.get(event.kind === 'urc' ? event.name : '+QMTRECV') ?? [])]) {
-      listener(event);
-    }
-    for (const listener of [...this.anyUrcListeners]) listener(event);
+    this.urcs.dispatch(event);
   }
 
   private earlyCompletion(active: Active, event: ResponseEvent): boolean {
@@ -645,12 +629,6 @@ function requestProblem(request: AtRequest<unknown>): string | null {
     return `${name}: completion.timeoutMs must be a positive number`;
   }
   return null;
-}
-
-function clientIndexOf(event: UrcNotice): number | null {
-  if (event.kind === 'recv') return event.clientIdx;
-  const first = event.params[0];
-  return first !== undefined && /^\d+$/.test(first) ? Number(first) : null;
 }
 
 const encoder = new TextEncoder();

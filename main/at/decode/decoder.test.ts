@@ -278,3 +278,18 @@ describe('known pitfalls', () => {
     expect(finals[3]?.howTo).toBeUndefined();
   });
 });
+
+describe('reads logged as chunks with written-out line endings', () => {
+  it('splits \\r\\n and <CR><LF> escapes into lines, keeping the stamp and direction', () => {
+    const events = decodeLog(fixture('escaped-chunks.log'));
+    expect(commands(events).map((e) => e.outcome?.completion)).toEqual(['+QMTOPEN: 0,0', '+QMTPUBEX: 0,1,0']);
+    const urcs = events.filter((e) => e.kind === 'urc');
+    expect(urcs.map((e) => [e.name, e.line, e.time])).toEqual([
+      ['+QMTOPEN', 3, '10:00:00.500'],
+      ['+QMTSTAT', 3, '10:00:00.500'],
+      ['+QMTPUBEX', 8, '10:00:01.300'],
+    ]);
+    expect(events.find((e) => e.kind === 'data')).toMatchObject({ raw: 'hello', direction: 'tx' });
+    expect(events.some((e) => e.kind === 'unknown')).toBe(false);
+  });
+});

@@ -1,7 +1,7 @@
 import { AtStreamParser, parseCommandLine, splitParams, type CommandInfo } from '../parser';
 import type { AtEvent } from '../types';
 import { explainFinal, explainResponse, explainUrc, type Explanation } from './describe';
-import { parseLogLine, splitLogLines, usesArrowMarkers, type LogLine } from './log-line';
+import { expandEscapedLines, parseLogLine, splitLogLines, usesArrowMarkers, type LogLine } from './log-line';
 import { hintFor } from './hints';
 import { KeyBlockRedactor, redactAtLine } from './redact';
 
@@ -116,7 +116,10 @@ class LogDecoder {
   decode(text: string): DecodedEvent[] {
     const lines = splitLogLines(text);
     const arrows = usesArrowMarkers(lines);
-    lines.forEach((raw, i) => this.onLine(parseLogLine(raw, i + 1, arrows)));
+    lines.forEach((raw, i) => {
+      const line = parseLogLine(raw, i + 1, arrows);
+      for (const body of expandEscapedLines(line.body)) this.onLine({ ...line, body });
+    });
     this.endData();
     // Whatever the parser still holds (a line without its ending) is flushed as a last line.
     this.emitParsed(this.parser.push(encoder.encode('\r\n')));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLogLine, splitLogLines, usesArrowMarkers } from './log-line';
+import { expandEscapedLines, parseLogLine, splitLogLines, usesArrowMarkers } from './log-line';
 
 describe('log line decorations', () => {
   it('timestamp formats', () => {
@@ -49,5 +49,17 @@ describe('log line decorations', () => {
     expect(usesArrowMarkers(['10:00:00 > AT', '10:00:01 < OK'])).toBe(true);
     expect(usesArrowMarkers(['10:00:00 AT', '10:00:01 > payload'])).toBe(false);
     expect(splitLogLines('a\r\nb\nc\rd\n')).toEqual(['a', 'b', 'c', 'd']);
+  });
+});
+
+describe('escaped line endings inside a logged chunk', () => {
+  it('splits on \\r, \\n, <CR>, <LF>; a plain body is one line', () => {
+    expect(expandEscapedLines('\\r\\nOK\\r\\n')).toEqual(['OK']);
+    expect(expandEscapedLines('\\r\\n+QMTOPEN: 0,0\\r\\n\\r\\n+QMTSTAT: 0,1')).toEqual([
+      '+QMTOPEN: 0,0',
+      '+QMTSTAT: 0,1',
+    ]);
+    expect(expandEscapedLines('<CR><LF>> ')).toEqual(['> ']);
+    expect(expandEscapedLines('+CSQ: 20,99')).toEqual(['+CSQ: 20,99']);
   });
 });

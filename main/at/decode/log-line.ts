@@ -19,6 +19,15 @@ export interface LogLine {
   readonly comment: string | null;
 }
 
+/**
+ * Some tools log each read as one line with its line endings written out (`\r\nOK\r\n`, `<CR><LF>`): the
+ * pieces between those escapes are the real lines. A body without escapes is one line.
+ */
+export function expandEscapedLines(body: string): string[] {
+  if (!/\\r|\\n|<CR>|<LF>/i.test(body)) return [body];
+  return body.split(/(?:\\r|\\n|<CR>|<LF>)+/i).filter((part) => part.trim() !== '');
+}
+
 /** Splits a log into lines: CR LF, LF or lone CR. */
 export function splitLogLines(text: string): string[] {
   const lines = text.split(/\r\n|\n|\r/);

@@ -119,8 +119,8 @@ try {
   const together = await Promise.all(hosts.map((h, i) => (i === 0 ? runSession(h, 1000) : runSession(h, i))));
   const after = settle();
 
-  // Both directions share one half-duplex dialogue; the module paces only its own output (the host's writes to a
-  // pty are not paced), so the module->host floor is the bound the emulator itself enforces.
+  // Command and reply alternate, so the floor is the bytes of both directions at the wire rate; the module paces
+  // both (its receive side delivers host bytes to the interpreter at the wire rate too).
   const floorMs = (r: { tx: number; rx: number }) => ((r.tx + r.rx) * 10 * 1000) / BAUD;
   const outFloorMs = (r: { rx: number }) => (r.rx * 10 * 1000) / BAUD;
   const times = together.map((r) => r.ms);

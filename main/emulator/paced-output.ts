@@ -1,5 +1,5 @@
 /**
- * The module's transmit line: bytes leave no faster than the UART would send them (10 bits per byte at 8N1), so
+ * One direction of the module's UART (used for both: transmit to the host, and receive from it): bytes leave no faster than the UART would send them (10 bits per byte at 8N1), so
  * a station sees replies arrive in the pieces and at the pace a real module produces. Chunks are released when
  * their last byte would have left the wire; `baud: 0` turns pacing off (bytes leave at once, in order).
  */

@@ -71,6 +71,8 @@ export class VirtualModule {
   readonly baud: number;
   private faultPlan: FaultPlan;
   private readonly output: PacedOutput;
+  /** The receive side of the UART: host bytes reach the command interpreter no faster than the wire carries them. */
+  private readonly wireIn: PacedOutput;
   private readonly outputListeners = new Set<(bytes: Uint8Array) => void>();
   private readonly unplugListeners = new Set<() => void>();
   private readyWaiters: (() => void)[] = [];
@@ -97,6 +99,7 @@ export class VirtualModule {
     this.output = new PacedOutput((bytes) => {
       for (const listener of this.outputListeners) listener(bytes);
     }, this.baud);
+    this.wireIn = new PacedOutput((bytes) => this.accept(bytes), this.baud);
     this.context = {
       state: this.state,
       urc: (line) => this.urc(line),
@@ -151,6 +154,11 @@ export class VirtualModule {
   /** Bytes from the host. Ignored while booting (before RDY) and after unplug. */
   receive(bytes: Uint8Array): void {
     if (this.power !== 'ready' || bytes.length === 0) return;
+    this.wireIn.write(Buffer.from(bytes));
+  }
+
+  private accept(bytes: Uint8Array): void {
+    if (this.power !== 'ready') return;
     this.inbox.push(Buffer.from(bytes));
     this.pump();
   }
@@ -161,6 +169,7 @@ export class VirtualModule {
     this.powerDown();
     Object.assign(this.state, freshVolatileState());
     this.output.reopen();
+    this.wireIn.reopen();
     this.boot();
   }
 
@@ -214,6 +223,7 @@ export class VirtualModule {
       slot.session = undefined;
     }
     this.output.close();
+    this.wireIn.close();
     this.power = 'off';
   }
 

@@ -25,6 +25,9 @@ export interface TestCertificates {
   readonly otherCa: PemFile;
   readonly wrongClientCert: PemFile;
   readonly wrongClientKey: PemFile;
+  /** Signed by the right CA for 127.0.0.1/localhost, but out of its validity period (AT+QSSLCFG="ignorelocaltime"). */
+  readonly expiredServerCert: PemFile;
+  readonly expiredServerKey: PemFile;
 }
 
 async function openssl(dir: string, args: readonly string[]): Promise<void> {
@@ -59,8 +62,11 @@ async function makeCa(dir: string, name: string): Promise<void> {
   ]);
 }
 
-/** A leaf certificate signed by `ca`, with the extensions from `<name>.ext`. */
-async function makeLeaf(dir: string, name: string, ca: string): Promise<void> {
+/**
+ * A leaf certificate signed by `ca`, with the extensions from `<name>.ext`. `days` -1 puts notAfter a day before
+ * notBefore (openssl cannot backdate here): a certificate no clock accepts, standing in for an expired one.
+ */
+async function makeLeaf(dir: string, name: string, ca: string, days = 2): Promise<void> {
   await openssl(dir, ['req', ...EC_KEY, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
   await openssl(dir, [
     'x509',
@@ -74,7 +80,7 @@ async function makeLeaf(dir: string, name: string, ca: string): Promise<void> {
     '-set_serial',
     `0x${randomBytes(8).toString('hex')}`,
     '-days',
-    '2',
+    String(days),
     '-out',
     `${name}.pem`,
     '-extfile',
@@ -85,6 +91,10 @@ async function makeLeaf(dir: string, name: string, ca: string): Promise<void> {
 /** Generates two unrelated CAs, a server certificate for 127.0.0.1/localhost and a client pair under each CA. */
 export async function generateCertificates(dir: string): Promise<TestCertificates> {
   await writeFile(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  await writeFile(
+    join(dir, 'expiredserver.ext'),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
+  );
   await writeFile(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
   await writeFile(join(dir, 'wrongclient.ext'), 'extendedKeyUsage=clientAuth\n');
   await Promise.all([makeCa(dir, 'ca'), makeCa(dir, 'otherca')]);
@@ -92,6 +102,7 @@ export async function generateCertificates(dir: string): Promise<TestCertificate
     makeLeaf(dir, 'server', 'ca'),
     makeLeaf(dir, 'client', 'ca'),
     makeLeaf(dir, 'wrongclient', 'otherca'),
+    makeLeaf(dir, 'expiredserver', 'ca', -1),
   ]);
   const file = async (name: string): Promise<PemFile> => {
     const path = join(dir, name);
@@ -106,5 +117,7 @@ export async function generateCertificates(dir: string): Promise<TestCertificate
     otherCa: await file('otherca.pem'),
     wrongClientCert: await file('wrongclient.pem'),
     wrongClientKey: await file('wrongclient.key'),
+    expiredServerCert: await file('expiredserver.pem'),
+    expiredServerKey: await file('expiredserver.key'),
   };
 }

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { connect as tcpConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type SecureVersion, type TLSSocket } from 'node:tls';
+import { serverAccepted } from './tls-verify';
 import type { OpenRequest, OpenResult, TlsSettings } from './types';
 
 /** The outcome of making the module's TCP/TLS link: a connected socket, or the +QMTOPEN result that explains why not. */
@@ -61,7 +62,8 @@ function tlsOptions(settings: TlsSettings, serverName: string, socket: Socket): 
   const options: ConnectionOptions = {
     socket,
     ...range,
-    rejectUnauthorized: settings.seclevel >= 1,
+    // Verified after the handshake by serverAccepted(), which knows about "ignorelocaltime".
+    rejectUnauthorized: false,
     checkServerIdentity: () => undefined,
   };
   if (settings.seclevel >= 1) {
@@ -96,7 +98,11 @@ function connectTcp(host: string, port: number, timeoutMs: number): Promise<Sock
   });
 }
 
-function handshake(options: ConnectionOptions, timeoutMs: number): Promise<TLSSocket | undefined> {
+function handshake(
+  options: ConnectionOptions,
+  settings: TlsSettings,
+  timeoutMs: number,
+): Promise<TLSSocket | undefined> {
   return new Promise((resolve) => {
     let secure: TLSSocket;
     try {
@@ -114,7 +120,13 @@ function handshake(options: ConnectionOptions, timeoutMs: number): Promise<TLSSo
     secure.once('secureConnect', () => {
       clearTimeout(guard);
       secure.removeAllListeners('error');
-      resolve(secure);
+      if (serverAccepted(secure, settings)) {
+        resolve(secure);
+        return;
+      }
+      secure.on('error', () => undefined);
+      secure.destroy();
+      resolve(undefined);
     });
     secure.once('error', () => {
       clearTimeout(guard);
@@ -148,6 +160,6 @@ export async function openLink(request: OpenRequest, timeoutMs: number): Promise
     socket.destroy();
     return failed(-1);
   }
-  const secure = await handshake(options, timeoutMs);
+  const secure = await handshake(options, request.tls, timeoutMs);
   return secure === undefined ? failed(-1) : { ok: true, socket: secure };
 }

@@ -129,7 +129,7 @@ describe('TLS against Mosquitto with require_certificate true', () => {
   });
 });
 
-describe('SNI', () => {
+describe('SNI and ignorelocaltime against a plain Node TLS server', () => {
   let broker: Mosquitto;
   beforeAll(async () => {
     broker = await startMosquitto(); // only for its generated certificates
@@ -139,7 +139,10 @@ describe('SNI', () => {
   });
 
   /** A TLS server (real handshake, the harness's server certificate) that records the server name each client sent. */
-  async function sniRecorder(): Promise<{
+  async function sniRecorder(
+    cert = broker.certs.serverCert.pem,
+    key = broker.certs.serverKey.pem,
+  ): Promise<{
     port: number;
     names: (string | false | null)[];
     handshakes: (count: number) => Promise<void>;
@@ -147,7 +150,7 @@ describe('SNI', () => {
   }> {
     const names: (string | false | null)[] = [];
     let waiter: { count: number; resolve: () => void } | undefined;
-    const server = createTlsServer({ cert: broker.certs.serverCert.pem, key: broker.certs.serverKey.pem }, (socket) => {
+    const server = createTlsServer({ cert, key }, (socket) => {
       names.push(socket.servername);
       if (waiter !== undefined && names.length >= waiter.count) waiter.resolve();
       socket.end();
@@ -181,6 +184,30 @@ describe('SNI', () => {
       expect(recorder.names).toEqual([host, false]);
     } finally {
       await recorder.close();
+    }
+  });
+
+  it('an expired server certificate passes only with ignorelocaltime, and only if it chains to the uploaded CA', async () => {
+    const { certs } = broker;
+    const server = await sniRecorder(certs.expiredServerCert.pem, certs.expiredServerKey.pem);
+    try {
+      const { session } = recordedSession();
+      const open = (tls: Partial<TlsSettings>): OpenRequest => ({
+        host: '127.0.0.1',
+        port: server.port,
+        hostMap: new Map(),
+        tls: { seclevel: 1, ca: pem(certs.caPem.pem), sslversion: 4, sni: false, ignoreLocalTime: true, ...tls },
+      });
+      expect(await session.open(open({ ignoreLocalTime: false }))).toBe(-1);
+      expect(await session.open(open({ ca: pem(certs.otherCa.pem) }))).toBe(-1);
+      expect(await session.open(open({ ca: pem(certs.otherCa.pem + certs.caPem.pem) }))).toBe(0);
+      expect(await session.close()).toBe(0);
+      expect(await session.open(open({}))).toBe(0);
+      expect(await session.close()).toBe(0);
+      expect(await session.open(open({ seclevel: 0, ca: undefined, ignoreLocalTime: false }))).toBe(0);
+      expect(await session.close()).toBe(0);
+    } finally {
+      await server.close();
     }
   });
 });

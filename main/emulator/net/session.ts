@@ -15,7 +15,12 @@ import type {
   SessionEvents,
 } from './types';
 
-/** +QMTSTAT <err_code> values (spec table 4), named by the situation that causes each one here. */
+/**
+ * +QMTSTAT <err_code> values (spec table 4), named by the situation that causes each one here. Code 5 (the
+ * server closes the link after our DISCONNECT) is the normal end of AT+QMTDISC: it is reported as disconnect()
+ * resolving 0 (+QMTDISC: <idx>,0), never through onStat. A refused CONNACK is followed by code 1, because the
+ * broker then closes the link.
+ */
 export const Stat = {
   /** The broker closed or reset the link. */
   peerClosed: 1,

@@ -6,18 +6,11 @@ import type { ByteTransport, Disposable } from '../../transport/types';
 import { describeHealth, type PortHealth } from './health';
 import type { ParserLink } from './parser-link';
 import { describePayload, Redactor, type TranscriptEntry } from './transcript';
+import { Resync, type ResyncOptions } from './resync';
 import { UrcHub, type UrcNotice } from './urc-hub';
 
 export type { UrcNotice } from './urc-hub';
-
-export interface ResyncOptions {
-  /** How long to wait for the OK of the resync `AT`. Default 1000 ms. */
-  readonly timeoutMs?: number;
-  /** Quiet time after that OK before the port counts as clean (a stale OK may have fooled us). Default 100 ms. */
-  readonly settleMs?: number;
-  /** `AT` attempts before the port is declared unresponsive. Default 3. */
-  readonly attempts?: number;
-}
+export type { ResyncOptions } from './resync';
 
 export interface AtEngineOptions {
   readonly transport: ByteTransport;
@@ -60,12 +53,6 @@ interface Active {
   timer: ReturnType<typeof setTimeout> | null;
 }
 
-interface Resync {
-  attempt: number;
-  phase: 'await-ok' | 'settle';
-  timer: ReturnType<typeof setTimeout> | null;
-}
-
 /**
  * The transaction engine of one port (after Zephyr's modem_chat): AtRequests run one at a time in FIFO order;
  * every event from the parser is routed, in this order, as the echo of the command in flight, one of its
@@ -77,9 +64,7 @@ export class AtEngine {
   private readonly transport: ByteTransport;
   private readonly parser: ParserLink;
   private readonly describeFinal: (final: FinalEvent) => string;
-  private readonly resyncTimeoutMs: number;
-  private readonly resyncSettleMs: number;
-  private readonly resyncAttempts: number;
+  private readonly resyncOptions: ResyncOptions;
   private readonly queue: Job[] = [];
   private active: Active | null = null;
   private resync: Resync | null = null;
@@ -101,9 +86,7 @@ export class AtEngine {
     this.transport = options.transport;
     this.parser = options.parser;
     this.describeFinal = options.describeFinal ?? describeFinal;
-    this.resyncTimeoutMs = options.resync?.timeoutMs ?? 1000;
-    this.resyncSettleMs = options.resync?.settleMs ?? 100;
-    this.resyncAttempts = options.resync?.attempts ?? 3;
+    this.resyncOptions = options.resync ?? {};
     this.subscriptions.push(
       this.transport.onData((chunk) => this.parser.push(chunk)),
       this.transport.onClose((error) => this.shutDown(error ? error.message : 'the port was closed')),
@@ -210,7 +193,7 @@ export class AtEngine {
   private pump(): void {
     if (this.closedReason !== null || this.active !== null || this.resync !== null) return;
     if (this.resyncNeeded) {
-      this.startResync(1);
+      this.startResync();
       return;
     }
     const job = this.queue.shift();
@@ -334,7 +317,7 @@ export class AtEngine {
   private shutDown(reason: string): void {
     if (this.closedReason !== null) return;
     this.closedReason = reason;
-    if (this.resync?.timer) clearTimeout(this.resync.timer);
+    this.resync?.cancel();
     this.resync = null;
     const active = this.active;
     if (active) this.settle(active, this.closedError(active.job.request, reason));
@@ -355,7 +338,7 @@ export class AtEngine {
         new AtResponseError(`${active.job.request.redacted}: the answer was lost (parser restarted: ${reason})`),
       );
     } else if (this.resync) {
-      if (this.resync.timer) clearTimeout(this.resync.timer);
+      this.resync.cancel();
       this.resync = null;
       this.pump();
     }
@@ -363,74 +346,32 @@ export class AtEngine {
 
   // ---- resynchronisation ---------------------------------------------------------------------------------
 
-  private startResync(attempt: number): void {
-    if (this.resync?.timer) clearTimeout(this.resync.timer);
-    const resync: Resync = { attempt, phase: 'await-ok', timer: null };
-    this.resync = resync;
+  private startResync(): void {
     this.portMode = 'command';
-    this.resyncCount++;
-    resync.timer = setTimeout(() => this.resyncTimedOut(resync), this.resyncTimeoutMs);
-    this.parser.note('AT');
-    this.record('out', 'command', 'AT');
-    this.write(encode('AT\r'), null);
-  }
-
-  private resyncTimedOut(resync: Resync): void {
-    if (this.resync !== resync) return;
-    if (resync.attempt < this.resyncAttempts) {
-      this.startResync(resync.attempt + 1);
-      return;
-    }
-    // Give the queue its chance anyway: each command has its own timeout, and the module may come back.
-    this.resync = null;
-    this.resyncNeeded = false;
-    this.unresponsive = true;
-    this.emitHealth();
-    this.pump();
-  }
-
-  /**
-   * While resynchronising, every line is a leftover except the probe's own echo and OK, and there is no telling
-   * a stale OK from ours by its text. So: an OK starts a quiet period; any further line restarts it (the OK we
-   * took may have been stale and ours may still be coming); the probe's echo after an OK proves that OK stale,
-   * so we wait for the next one. No new probe is sent on such events, so the probes can never chase their own
-   * answers; only a timeout sends another.
-   */
-  private resyncEvent(resync: Resync, event: AtEvent): void {
-    if (event.kind === 'echo') {
-      this.recordEvent(event, 'resync');
-      if (resync.phase === 'settle') this.awaitProbeOk(resync);
-      return;
-    }
-    if (event.kind === 'final' && event.result === 'OK') {
-      this.recordEvent(event, 'resync');
-      this.settleResync(resync);
-      return;
-    }
-    this.staleLines++;
-    this.recordEvent(event, 'resync');
-    if (resync.phase === 'settle') this.settleResync(resync);
-  }
-
-  private awaitProbeOk(resync: Resync): void {
-    if (resync.timer) clearTimeout(resync.timer);
-    resync.phase = 'await-ok';
-    resync.timer = setTimeout(() => this.resyncTimedOut(resync), this.resyncTimeoutMs);
-  }
-
-  private settleResync(resync: Resync): void {
-    if (resync.timer) clearTimeout(resync.timer);
-    resync.phase = 'settle';
-    resync.timer = setTimeout(() => this.resyncSettled(resync), this.resyncSettleMs);
-  }
-
-  private resyncSettled(resync: Resync): void {
-    if (this.resync !== resync) return;
-    this.resync = null;
-    this.resyncNeeded = false;
-    this.unresponsive = false;
-    this.emitHealth();
-    this.pump();
+    const resync: Resync = new Resync(this.resyncOptions, {
+      probe: () => {
+        this.resyncCount++;
+        this.parser.note('AT');
+        this.record('out', 'command', 'AT');
+        this.write(encode('AT\r'), null);
+      },
+      consumed: (event, stale) => {
+        if (stale) this.staleLines++;
+        this.recordEvent(event, 'resync');
+      },
+      done: (clean) => {
+        if (this.resync !== resync) return;
+        this.resync = null;
+        // Unanswered probes: give the queue its chance anyway; each command has its own timeout, and the
+        // module may come back.
+        this.resyncNeeded = false;
+        this.unresponsive = !clean;
+        this.emitHealth();
+        this.pump();
+      },
+    });
+    this.resync = resync;
+    resync.start();
   }
 
   // ---- routing -------------------------------------------------------------------------------------------
@@ -440,7 +381,7 @@ export class AtEngine {
     const resync = this.resync;
     // While resynchronising, a `+X:` line nobody knows is most likely the late answer of the abandoned command.
     if (resync && event.kind === 'urc' && !event.known) {
-      this.resyncEvent(resync, event);
+      resync.event(event);
       return;
     }
     if (event.kind === 'urc' || (event.kind === 'recv' && !event.solicited)) {
@@ -448,7 +389,7 @@ export class AtEngine {
       return;
     }
     if (resync) {
-      this.resyncEvent(resync, event);
+      resync.event(event);
       return;
     }
     const active = this.active;

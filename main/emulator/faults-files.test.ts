@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatQfuplChecksum } from './checksum';
 import type { FaultPlan } from './faults';
+import type { MqttClientSessionFactory } from './net/types';
 import { bootInProcess, ERR, info, OK, urc } from './test-module';
 import type { VirtualModule } from './virtual-module';
 
@@ -151,5 +152,16 @@ describe('injected faults', () => {
     await host.until(/OK\r\n$/);
     expect(module.internalErrors).toBe(0);
     expect(await host.command('AT')).toBe(OK);
+  });
+
+  it('a network side that throws does not stop the module', async () => {
+    const broken: MqttClientSessionFactory = () => {
+      throw new Error('session factory exploded');
+    };
+    const booted = await bootInProcess({ sessionFactory: broken });
+    modules.push(booted.module);
+    expect(await booted.host.command('AT+QMTOPEN=0,"h",1883')).toBe(OK);
+    expect(await booted.host.command('AT')).toBe(OK);
+    expect(booted.module.internalErrors).toBe(1);
   });
 });

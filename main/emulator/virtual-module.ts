@@ -279,7 +279,13 @@ export class VirtualModule {
       }
       if (rest.length === 0) this.inbox.shift();
       else this.inbox[0] = rest;
-      if (line !== undefined) void this.execute(line);
+      if (line !== undefined) {
+        this.execute(line).catch(() => {
+          // Only an emulator bug gets here; the module stays usable and the test suite sees the count.
+          this.internalErrors++;
+          this.busy = false;
+        });
+      }
     }
   }
 
@@ -326,7 +332,14 @@ export class VirtualModule {
     if (input.timer) clearTimeout(input.timer);
     this.input = undefined;
     const data = Buffer.concat(input.chunks);
-    this.respond(input.outcome.onData(data, timedOut), '');
+    let outcome: Outcome;
+    try {
+      outcome = input.outcome.onData(data, timedOut);
+    } catch (error: unknown) {
+      if (!(error instanceof ParamSyntaxError)) this.internalErrors++;
+      outcome = ERROR;
+    }
+    this.respond(outcome, '');
   }
 
   private async execute(line: string): Promise<void> {
@@ -378,14 +391,21 @@ export class VirtualModule {
         input.timer = setTimeout(() => this.finishInput(input, true), outcome.timeoutMs);
       }
       this.input = input;
-    } else if (!dropped) {
-      this.write(this.frame(outcome));
-      if (outcome.kind === 'ok') outcome.after?.();
-    } else if (outcome.kind === 'ok') {
-      outcome.after?.();
+    } else {
+      if (!dropped) this.write(this.frame(outcome));
+      if (outcome.kind === 'ok' && outcome.after) this.runAfter(outcome.after);
     }
     this.busy = false;
     queueMicrotask(() => this.pump());
+  }
+
+  /** Starts the network work of a command whose OK is out; a failure there must not stop the module. */
+  private runAfter(after: () => void): void {
+    try {
+      after();
+    } catch {
+      this.internalErrors++;
+    }
   }
 
   private frame(outcome: Exclude<Outcome, { kind: 'input' }>): Buffer {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +58,22 @@ describe('fleet-station decode', () => {
     );
     expect(result.stdout).toContain('6 commands (1 failed), 8 URCs, 0 unrecognised lines.');
     expect(result.stdout).not.toContain('bXlTZWNyZXRBY2Nlc3NLZXk');
+  });
+
+  it('reads the log from stdin with -', async () => {
+    const child = spawn(process.execPath, [bin, 'decode', '-', '--json'], { cwd: repo });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.stdin.end('AT+QMTCONN=0,"c","u","hunter2"\r\nOK\r\n\r\n+QMTCONN: 0,0,5\r\n');
+    expect(await exited).toBe(0);
+    const events = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { kind: string; outcome?: { ok?: boolean } });
+    expect(events.map((e) => e.kind)).toEqual(['command', 'final', 'urc']);
+    expect(events[0]?.outcome?.ok).toBe(false);
+    expect(stdout).not.toContain('hunter2');
   });
 
   it('a missing file is a clear error with exit code 2, not a crash', async () => {

@@ -132,6 +132,34 @@ describe('session against a scripted broker', () => {
     await broker.close();
   });
 
+  it('reassembles packets that arrive one byte per TCP segment, and several packets in one segment', async () => {
+    const broker = await scriptedBroker();
+    const rec = recordedSession();
+    expect(await rec.session.open(openPlain('127.0.0.1', broker.port))).toBe(0);
+    expect(await rec.session.connect(connectRequest())).toEqual({ result: 0, retCode: 0 });
+    const socket = await broker.client;
+    socket.setNoDelay(true);
+    const packet = (n: number): Buffer =>
+      mqtt.generate({
+        cmd: 'publish',
+        qos: 0,
+        dup: false,
+        retain: false,
+        topic: `t/${n}`,
+        payload: Buffer.from(`p,"${n}"\r\n`),
+      });
+    const first = packet(1);
+    for (const byte of first) socket.write(Buffer.from([byte]));
+    socket.write(Buffer.concat([packet(2), packet(3)]));
+    const got = [await rec.nextMessage(), await rec.nextMessage(), await rec.nextMessage()];
+    expect(got.map((m) => [m.topic, Buffer.from(m.payload).toString()])).toEqual([
+      ['t/1', 'p,"1"\r\n'],
+      ['t/2', 'p,"2"\r\n'],
+      ['t/3', 'p,"3"\r\n'],
+    ]);
+    await broker.close();
+  });
+
   it('acknowledges an incoming QoS 1 message with PUBACK carrying the broker packet id', async () => {
     const broker = await scriptedBroker();
     const rec = recordedSession();

@@ -114,6 +114,10 @@ describe('completion URCs', () => {
   it('other URCs of the spec and the field notes', () => {
     expect(describeUrc(urc('+QMTPING', '0', '1'))).toContain('keep-alive ping failed');
     expect(describeUrc(urc('+QMTRECV', '0', '3'))).toContain('stored in buffer 3');
+    expect(describeUrc(urc('+QMTRECV', '1', '1', '0', '0', '1', '0'))).toBe(
+      'MQTT client 1: messages stored in buffer 0, 3.',
+    );
+    expect(describeUrc(urc('+QMTRECV', '1', '0', '0', '0', '0', '0'))).toBe('MQTT client 1: no stored messages.');
     expect(describeUrc(urc('+QMTDISC', '0', '0'))).toBe('MQTT client 0: MQTT connection closed successfully.');
     expect(describeUrc(urc('+QMTCLOSE', '0', '-1'))).toBe('MQTT client 0: network failed to close.');
     expect(describeUrc({ kind: 'urc', name: 'RDY', params: [], known: true, raw: 'RDY' })).toContain('started');

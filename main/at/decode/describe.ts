@@ -117,6 +117,12 @@ export function explainUrc(event: UrcEvent | RecvEvent): Explanation {
     case '+QMTPUB':
       return packet(p, 2, `${who} publish (packet id ${p[1]?.trim() ?? '?'})`);
     case '+QMTRECV':
+      if (p.length === 6) {
+        const stored = p.slice(1).flatMap((flag, slot) => (flag.trim() === '1' ? [slot] : []));
+        return info(
+          `${who}: ${stored.length === 0 ? 'no stored messages' : `messages stored in buffer ${stored.join(', ')}`}.`,
+        );
+      }
       return p.length === 2
         ? info(
             `${who}: a message from the server was stored in buffer ${p[1]?.trim() ?? '?'}; read it with AT+QMTRECV.`,

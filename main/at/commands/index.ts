@@ -1,9 +1,15 @@
-/** The typed AT command library: one builder per command, each returning an AtRequest<T>. */
+/**
+ * The typed AT command library: one builder per command, each returning an AtRequest<T> for the engine
+ * (`engine.run(qmtopen(0, host, 8883))`). Every parameter is validated before a line is built (AtValidationError
+ * names the field; values never appear in messages), `redacted` hides secrets, `timeoutMs` and `completion`
+ * follow the spec's maximum response times, and `parse` turns the outcome into a typed result with the spec's
+ * words (result texts come from main/at/decode/texts.ts).
+ */
 export * from './basics';
 export * from './files';
 export * from './ssl';
 export * from './qmtcfg';
 export * from './mqtt-link';
 export * from './mqtt-messages';
-export { REDACTED, TIMEOUTS } from './define';
 export * from './test-forms';
+export { REDACTED, TIMEOUTS } from './define';

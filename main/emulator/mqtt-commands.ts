@@ -104,8 +104,12 @@ function reporter(say: (line: string) => void, slot: MqttClientSlot, prefix: str
   };
 }
 
-function formatReport(prefix: string, r: PacketReport): string {
-  if (r.result === 2 || r.value === undefined) return `${prefix},${r.result}`;
+/**
+ * `<prefix>,<result>[,<value>]`: the value is the retransmission count for result 1, the granted QoS vector for a
+ * SUBSCRIBE's result 0 (`grantedList`), and absent otherwise (spec: "If <result> is 0 or 2, it is not presented").
+ */
+function formatReport(prefix: string, r: PacketReport, grantedList = false): string {
+  if (r.result === 2 || r.value === undefined || (r.result === 0 && !grantedList)) return `${prefix},${r.result}`;
   const value = typeof r.value === 'number' ? String(r.value) : r.value.join(',');
   return value === '' ? `${prefix},${r.result}` : `${prefix},${r.result},${value}`;
 }
@@ -266,7 +270,7 @@ export const mqttHandlers: HandlerTable = {
     const prefix = `+QMTSUB: ${idx},${msgid}`;
     return ok([], () => {
       settle(
-        session.subscribe(msgid, topics, reporter(say, slot, prefix)).then((r) => say(formatReport(prefix, r))),
+        session.subscribe(msgid, topics, reporter(say, slot, prefix)).then((r) => say(formatReport(prefix, r, true))),
         () => say(`${prefix},2`),
       );
     });

@@ -19,17 +19,14 @@ let broker: Mosquitto;
 let module: VirtualModule;
 let engine: AtEngine;
 const transcript: TranscriptEntry[] = [];
-const received: UrcNotice[] = [];
 const enc = (text: string): Uint8Array => new TextEncoder().encode(text);
 
+/** The next +QMTRECV of client 0 (subscribe before causing it). */
 function nextRecv(): Promise<UrcNotice> {
-  const seen = received.length;
   return new Promise((resolve) => {
-    const check = engine.onClientUrc('+QMTRECV', 0, (event) => {
-      if (received.length > seen) {
-        check.dispose();
-        resolve(event);
-      }
+    const watch = engine.onClientUrc('+QMTRECV', 0, (event) => {
+      watch.dispose();
+      resolve(event);
     });
   });
 }
@@ -39,7 +36,6 @@ beforeAll(async () => {
   module = new VirtualModule({ sessionFactory: createMqttClientSession, bootDelayMs: 2, baud: 0 });
   engine = new AtEngine({ transport: new InProcessTransport(module), parser: inThreadParserLink(), describeFinal });
   engine.onTranscript((entry) => transcript.push(entry));
-  engine.onClientUrc('+QMTRECV', 0, (event) => received.push(event));
   const booted = new Promise<void>((resolve) => {
     const watch = engine.onUrc('+QIND', (event) => {
       if (event.kind === 'urc' && event.params[0] === 'SMS DONE') {

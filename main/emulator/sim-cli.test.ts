@@ -50,8 +50,12 @@ describe('fleet-station sim', () => {
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     cleanups.push(async () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      // SIGTERM lets the command remove its ptys; SIGKILL only if it does not exit by itself.
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
+      clearTimeout(timer);
     });
     const lines = createInterface({ input: child.stdout });
     const records: { port: string; imei: string; iccid: string; model: string }[] = [];

@@ -108,7 +108,7 @@ describe('link events against a real Mosquitto', () => {
 describe('a hung broker (SIGSTOP): timeouts, retransmission and the inflight window', () => {
   let broker: Mosquitto;
   beforeAll(async () => {
-    broker = await startMosquitto();
+    broker = await startMosquitto({ tls: { requireCertificate: false } });
   });
   afterAll(async () => {
     await broker.stop();
@@ -130,6 +130,24 @@ describe('a hung broker (SIGSTOP): timeouts, retransmission and the inflight win
       broker.resume();
     }
   }
+
+  it('close() while the TLS handshake hangs aborts the open (5) and succeeds at once (0)', async () => {
+    await whilePaused(async () => {
+      const rec = recordedSession();
+      const opening = rec.session.open({
+        host: broker.host,
+        port: broker.tlsPort,
+        hostMap: new Map(),
+        tls: { seclevel: 0, sslversion: 4, sni: false, ignoreLocalTime: true },
+      });
+      expect(rec.session.state).toBe('opening');
+      expect(await rec.session.open({ host: broker.host, port: broker.port, hostMap: new Map() })).toBe(2);
+      expect(await rec.session.close()).toBe(0);
+      expect(await opening).toBe(5);
+      expect(rec.session.state).toBe('closed');
+      expect(rec.stats).toEqual([]);
+    });
+  });
 
   it('no CONNACK after retry_times retransmissions: result 2, then +QMTSTAT 4', async () => {
     await whilePaused(async () => {

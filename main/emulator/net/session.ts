@@ -98,9 +98,16 @@ class ClientSession implements MqttClientSession {
     if (this.state !== 'closed') return 2;
     this.state = 'opening';
     const aborted = new Promise<'aborted'>((resolve) => (this.abortOpen = () => resolve('aborted')));
-    const outcome = await Promise.race([openLink(request, this.options.openTimeoutMs), aborted]);
+    const linking = openLink(request, this.options.openTimeoutMs);
+    const outcome = await Promise.race([linking, aborted]);
     this.abortOpen = undefined;
-    if (outcome === 'aborted') return 5;
+    if (outcome === 'aborted') {
+      // The link may still come up after the abort: it must not be left open behind our back.
+      void linking.then((late) => {
+        if (late.ok) late.socket.destroy();
+      });
+      return 5;
+    }
     if (!outcome.ok) {
       this.state = 'closed';
       return outcome.result;

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AtEvent } from '../types';
 import { bytesOf, feed, modes, sessionSegments, type Segment } from '../parser/fixtures/events';
 import { session51, session52 } from '../parser/fixtures/spec-sessions';
-import { ParserPool, type ParserPortHandle } from './pool';
+import { ParserPool, type ParserPortHandle, type WorkerLoss } from './pool';
 
 const pools: ParserPool[] = [];
 afterEach(async () => {
@@ -105,13 +105,15 @@ describe('ParserPool', () => {
     const b = pool.open('b');
     const sinkB = collect(b);
     const restarted = Promise.all(
-      [a, b].map((h) => new Promise<string>((resolve) => h.onRestart((reason) => resolve(reason)))),
+      [a, b].map((h) => new Promise<WorkerLoss>((resolve) => h.onWorkerLost((loss) => resolve(loss)))),
     );
     b.push(bytesOf('\r\nRDY\r\n'));
     await sinkB.until(1);
     a.push(bytesOf('\0CRASH\0'));
-    const reasons = await restarted;
-    for (const reason of reasons) expect(reason).toMatch(/parser worker crashed: Error/);
+    for (const loss of await restarted) {
+      expect(loss.restarted).toBe(true);
+      expect(loss.reason).toMatch(/parser worker crashed: Error/);
+    }
     expect(pool.restartCount).toBe(1);
     // Both ports work again on the new worker, with fresh parsers.
     const sinkA = collect(a);
@@ -122,6 +124,22 @@ describe('ParserPool', () => {
     ]);
     expect((await sinkB.until(2))[1]).toEqual({ kind: 'final', result: 'OK', raw: 'OK' });
     expect(pool.liveWorkers).toBe(1);
+  });
+
+  it('gives up on a worker that keeps crashing, and says so', async () => {
+    const pool = newPool({ workers: 1, entry: new URL('./fixtures/broken-worker.ts', import.meta.url) });
+    const handle = pool.open('a');
+    const losses: WorkerLoss[] = [];
+    await new Promise<void>((resolve) => {
+      handle.onWorkerLost((loss) => {
+        losses.push(loss);
+        if (!loss.restarted) resolve();
+      });
+    });
+    expect(losses.map((l) => l.restarted)).toEqual([true, true, true, true, false]);
+    expect(losses[4]?.reason).toMatch(/not restarted after 5 crashes/);
+    expect(pool.liveWorkers).toBe(0);
+    expect(() => pool.open('b')).toThrow(/kept crashing/);
   });
 
   it.runIf(existsSync('/proc/self/task'))('leaves no thread behind after dispose', async () => {

@@ -15,12 +15,23 @@ export interface ParserPortHandle {
   /** Events of this port, in order, batched per pushed chunk. */
   onEvents(listener: (events: readonly AtEvent[]) => void): Disposable;
   /**
-   * The worker hosting this port died and was replaced: bytes and notes not yet parsed were lost and the
-   * parser starts afresh (mid-line state gone). The engine should treat its transaction as failed and resync.
+   * The worker hosting this port died: bytes and notes not yet parsed were lost and the parser starts afresh
+   * (mid-line state gone). The engine should treat its transaction as failed and resync. `restarted` is false
+   * when the worker kept crashing and the pool gave up on it: the port then gets no more events.
    */
-  onRestart(listener: (reason: string) => void): Disposable;
+  onWorkerLost(listener: (loss: WorkerLoss) => void): Disposable;
   dispose(): void;
 }
+
+export interface WorkerLoss {
+  /** What happened, safe to log (no line content). */
+  readonly reason: string;
+  readonly restarted: boolean;
+}
+
+/** A worker that crashes this often within CRASH_WINDOW_MS is not restarted again (a crash loop). */
+const MAX_CRASHES = 5;
+const CRASH_WINDOW_MS = 10_000;
 
 export interface ParserPoolOptions {
   /** Number of worker threads; see defaultWorkerCount. */
@@ -32,9 +43,11 @@ export interface ParserPoolOptions {
 /**
  * How many parser workers to run.
  *
- * Measured (bench/parser-throughput.ts): one worker parses a realistic mixed stream at several hundred MB/s,
- * while a USB serial port at 921600 baud carries at most ~0.09 MB/s, so a single worker has headroom for
- * thousands of ports; parallelism buys no throughput that any fleet needs. What a worker costs is a core and
+ * Measured (bench/parser-throughput.ts, 2 shared cores under load): the parser runs at ~145 MB/s inside a
+ * worker and ~40 MB/s end to end (the structured clone of events back to the main thread is the limit), and
+ * 4 ports on 2 workers went no faster than on 1 (32 vs 33 MB/s: the main thread, not the parser, is the
+ * bottleneck). A USB serial port at 921600 baud carries at most ~0.09 MB/s, so one worker has headroom for
+ * hundreds of busy ports; more workers buy no throughput that any fleet needs. What a worker costs is a core and
  * ~10 MB, and the main thread (which owns all serial I/O, the engines and the shell) needs a core of its own.
  * So: one worker per core beyond the first, at least one, at most four (beyond four the only gain left is
  * a smaller share of ports affected by one crash, and a crash is recovered in milliseconds anyway).
@@ -48,11 +61,15 @@ interface Slot {
   readonly ports: Map<string, PortState>;
   /** Resolves when the current worker has exited (set while it runs). */
   exited: Promise<void> | null;
+  /** When recent crashes happened (ms timestamps), for the crash-loop guard. */
+  crashes: number[];
+  /** Gave up after a crash loop: gets no new ports. */
+  failed: boolean;
 }
 
 interface PortState {
   readonly eventListeners: Set<(events: readonly AtEvent[]) => void>;
-  readonly restartListeners: Set<(reason: string) => void>;
+  readonly lossListeners: Set<(loss: WorkerLoss) => void>;
 }
 
 /**
@@ -73,7 +90,13 @@ export class ParserPool {
       throw new RangeError(`ParserPool: workers must be an integer from 1 to 64, got ${String(count)}`);
     }
     this.entry = options.entry ?? defaultEntry();
-    this.slots = Array.from({ length: count }, () => ({ worker: null, ports: new Map(), exited: null }));
+    this.slots = Array.from({ length: count }, () => ({
+      worker: null,
+      ports: new Map(),
+      exited: null,
+      crashes: [],
+      failed: false,
+    }));
   }
 
   /** Number of worker threads currently running. */
@@ -94,10 +117,10 @@ export class ParserPool {
   open(portId: string): ParserPortHandle {
     if (this.disposed) throw new Error('ParserPool: disposed');
     if (this.slots.some((s) => s.ports.has(portId))) throw new Error(`ParserPool: port ${portId} is already open`);
-    let slot = this.slots[0];
-    for (const s of this.slots) if (slot === undefined || s.ports.size < slot.ports.size) slot = s;
-    if (slot === undefined) throw new Error('ParserPool: no workers');
-    const state: PortState = { eventListeners: new Set(), restartListeners: new Set() };
+    let slot: Slot | undefined;
+    for (const s of this.slots) if (!s.failed && (slot === undefined || s.ports.size < slot.ports.size)) slot = s;
+    if (slot === undefined) throw new Error('ParserPool: every parser worker kept crashing; none is running');
+    const state: PortState = { eventListeners: new Set(), lossListeners: new Set() };
     slot.ports.set(portId, state);
     this.ensureWorker(slot);
     this.post(slot, { type: 'open', portId });
@@ -135,15 +158,15 @@ export class ParserPool {
         state.eventListeners.add(listener);
         return { dispose: () => state.eventListeners.delete(listener) };
       },
-      onRestart: (listener) => {
-        state.restartListeners.add(listener);
-        return { dispose: () => state.restartListeners.delete(listener) };
+      onWorkerLost: (listener) => {
+        state.lossListeners.add(listener);
+        return { dispose: () => state.lossListeners.delete(listener) };
       },
       dispose: () => {
         if (!open) return;
         open = false;
         state.eventListeners.clear();
-        state.restartListeners.clear();
+        state.lossListeners.clear();
         if (slot.ports.get(portId) === state) {
           slot.ports.delete(portId);
           if (!this.disposed) this.post(slot, { type: 'close', portId });
@@ -186,13 +209,27 @@ export class ParserPool {
     });
   }
 
-  /** A worker died: start another, reopen its ports, and tell their owners what was lost. */
+  /**
+   * A worker died: start another, reopen its ports, and tell their owners what was lost. A worker that keeps
+   * dying (a broken entry, a poisoned environment) is not restarted forever in a tight loop: after MAX_CRASHES
+   * within CRASH_WINDOW_MS the slot is given up and its ports are told so.
+   */
   private replace(slot: Slot, reason: string): void {
-    this.restarts++;
-    if (slot.ports.size === 0) return; // started again on next open
-    this.ensureWorker(slot);
-    for (const portId of slot.ports.keys()) this.post(slot, { type: 'open', portId });
-    for (const state of slot.ports.values()) for (const listener of state.restartListeners) listener(reason);
+    const now = Date.now();
+    slot.crashes = [...slot.crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
+    const restarted = slot.crashes.length < MAX_CRASHES;
+    if (restarted) {
+      this.restarts++;
+      if (slot.ports.size > 0) {
+        this.ensureWorker(slot);
+        for (const portId of slot.ports.keys()) this.post(slot, { type: 'open', portId });
+      }
+    } else {
+      slot.failed = true;
+      reason += `; not restarted after ${slot.crashes.length} crashes in ${CRASH_WINDOW_MS / 1000} s`;
+    }
+    const loss: WorkerLoss = { reason, restarted };
+    for (const state of slot.ports.values()) for (const listener of state.lossListeners) listener(loss);
   }
 }
 

@@ -107,6 +107,7 @@ describe('ParserPool', () => {
     const restarted = Promise.all(
       [a, b].map((h) => new Promise<WorkerLoss>((resolve) => h.onWorkerLost((loss) => resolve(loss)))),
     );
+    const reasonA = new Promise<string>((resolve) => a.onRestart(resolve));
     b.push(bytesOf('\r\nRDY\r\n'));
     await sinkB.until(1);
     a.push(bytesOf('\0CRASH\0'));
@@ -114,6 +115,7 @@ describe('ParserPool', () => {
       expect(loss.restarted).toBe(true);
       expect(loss.reason).toMatch(/parser worker crashed: Error/);
     }
+    expect(await reasonA).toMatch(/parser worker crashed: Error/);
     expect(pool.restartCount).toBe(1);
     // Both ports work again on the new worker, with fresh parsers.
     const sinkA = collect(a);

@@ -20,6 +20,8 @@ export interface ParserPortHandle {
    * when the worker kept crashing and the pool gave up on it: the port then gets no more events.
    */
   onWorkerLost(listener: (loss: WorkerLoss) => void): Disposable;
+  /** The same notice as onWorkerLost, as the reason text only (the shape the AT engine's ParserLink uses). */
+  onRestart(listener: (reason: string) => void): Disposable;
   dispose(): void;
 }
 
@@ -161,6 +163,11 @@ export class ParserPool {
       onWorkerLost: (listener) => {
         state.lossListeners.add(listener);
         return { dispose: () => state.lossListeners.delete(listener) };
+      },
+      onRestart: (listener) => {
+        const wrapped = (loss: WorkerLoss): void => listener(loss.reason);
+        state.lossListeners.add(wrapped);
+        return { dispose: () => state.lossListeners.delete(wrapped) };
       },
       dispose: () => {
         if (!open) return;

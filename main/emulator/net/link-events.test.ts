@@ -84,6 +84,15 @@ describe('link events against a real Mosquitto', () => {
     await a.session.disconnect();
   });
 
+  it('a CONNECT that cannot be sent (empty will topic) fails at once: result 2, then +QMTSTAT 3', async () => {
+    const rec = recordedSession();
+    expect(await rec.session.open(openPlain(broker.host, broker.port))).toBe(0);
+    const will = { qos: 0, retain: false, topic: '', message: Buffer.from('x') } as const;
+    expect(await rec.session.connect(connectRequest({ will, pktTimeoutMs: 20_000 }))).toEqual({ result: 2 });
+    expect(await rec.nextStat()).toBe(3);
+    expect(rec.session.state).toBe('closed');
+  });
+
   it('reports +QMTSTAT 1 when another client takes over the client id', async () => {
     const a = await connected();
     await connected({ clientId: a.clientId });

@@ -26,7 +26,7 @@ export const Stat = {
   peerClosed: 1,
   /** PINGREQ got no PINGRESP within pkt_timeout (or could not be sent). */
   pingFailed: 2,
-  /** The CONNECT packet could not be written. */
+  /** The CONNECT packet could not be encoded or written. */
   connectSendFailed: 3,
   /** No CONNACK after all retries, or the link closed while waiting for it. */
   connackFailed: 4,
@@ -137,6 +137,8 @@ class ClientSession implements MqttClientSession {
       const attempt = (): void => {
         void this.send(packet, encodeConnect).then((ok) => {
           if (ok) pending.written = true;
+          // Not encodable (e.g. an empty will topic) or the write failed: nothing for a CONNACK to answer.
+          else if (this.pendingConnect === pending) this.failConnect(Stat.connectSendFailed);
         });
         pending.timer = setTimeout(() => {
           if (this.pendingConnect !== pending) return;

@@ -62,6 +62,15 @@ const RECV_PREFIX = [0x2b, 0x51, 0x4d, 0x54, 0x52, 0x45, 0x43, 0x56, 0x3a]; // "
  * never come (the URC is often the last thing on the line), so it is cut there and the rest of it surfaces as
  * `unknown` lines. The station configures `AT+QMTCFG="recv/mode",<idx>,0,1` so that the length is present,
  * and with the length any payload is taken exactly.
+ *
+ * Which command an answer belongs to: the noted command, or (captured logs) the one named by the echo. Once echo
+ * is known to be on (an echo was seen; ATE0/ATE1 answered OK say otherwise), a newly noted command owns nothing
+ * until its own echo arrives, so a late reply to the previous command is reported honestly (a URC, an unknown
+ * line, a final) rather than as the new command's response. With echo off, only the names can tell, and do.
+ *
+ * Payload phases: with echo on (this command's echo was seen) the module echoes the payload typed after `> `
+ * or CONNECT, and exactly that many bytes become one `data` event; with echo off nothing is echoed and nothing
+ * is counted. The prompt event's raw is always `> `; one space after `>` belongs to the prompt.
  */
 export class AtStreamParser {
   private mode = Mode.Line;

@@ -156,7 +156,7 @@ describe('prompt and data phases', () => {
     ]);
   });
 
-  it('counts QFUPL bytes after CONNECT with echo on, and expects none with echo off', () => {
+  it('counts QFUPL bytes after CONNECT in a captured log, and expects none live (the module never echoes them)', () => {
     expect(run('AT+QFUPL="UFS:a",4,10\r\r\nCONNECT\r\nOK\r\n\r\n+QFUPL: 4,1a3f\r\n\r\nOK\r\n')).toEqual([
       echo('AT+QFUPL="UFS:a",4,10'),
       { kind: 'connect', raw: 'CONNECT' },
@@ -165,6 +165,14 @@ describe('prompt and data phases', () => {
       ok,
     ]);
     expect(run({ note: 'AT+QFUPL="UFS:a",4,10' }, '\r\nCONNECT\r\n\r\n+QFUPL: 4,1a3f\r\n\r\nOK\r\n')).toEqual([
+      { kind: 'connect', raw: 'CONNECT' },
+      response('+QFUPL: 4,1a3f', ['4', '1a3f']),
+      ok,
+    ]);
+    // Live with echo on: the command is echoed, the file is not.
+    const cmd = 'AT+QFUPL="UFS:a",4,10';
+    expect(run({ note: cmd }, `${cmd}\r\r\nCONNECT\r\n\r\n+QFUPL: 4,1a3f\r\n\r\nOK\r\n`)).toEqual([
+      echo(cmd),
       { kind: 'connect', raw: 'CONNECT' },
       response('+QFUPL: 4,1a3f', ['4', '1a3f']),
       ok,

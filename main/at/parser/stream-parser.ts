@@ -39,6 +39,8 @@ const enum Mode {
 
 interface InFlight {
   readonly info: CommandInfo;
+  /** Told by the engine (live) rather than read from an echo alone (a captured log). */
+  readonly noted: boolean;
   /** Echo is known to be on and this command's echo has not arrived yet: lines before it are not its own. */
   awaitingEcho: boolean;
   echoSeen: boolean;
@@ -68,9 +70,10 @@ const RECV_PREFIX = [0x2b, 0x51, 0x4d, 0x54, 0x52, 0x45, 0x43, 0x56, 0x3a]; // "
  * until its own echo arrives, so a late reply to the previous command is reported honestly (a URC, an unknown
  * line, a final) rather than as the new command's response. With echo off, only the names can tell, and do.
  *
- * Payload phases: with echo on (this command's echo was seen) the module echoes the payload typed after `> `
- * or CONNECT, and exactly that many bytes become one `data` event; with echo off nothing is echoed and nothing
- * is counted. The prompt event's raw is always `> `; one space after `>` belongs to the prompt.
+ * Payload phases: with echo on (this command's echo was seen) the module echoes the payload typed after `> `,
+ * and exactly that many bytes become one `data` event; with echo off nothing is echoed and nothing is counted.
+ * File bytes after CONNECT (AT+QFUPL) are not echoed: they are counted only in a captured log (no noteCommand,
+ * the command known from its echo), where the recorder saw the host's bytes too. The prompt event's raw is always `> `; one space after `>` belongs to the prompt.
  */
 export class AtStreamParser {
   private mode = Mode.Line;
@@ -94,6 +97,7 @@ export class AtStreamParser {
   noteCommand(line: string): void {
     this.command = {
       info: parseCommandLine(line),
+      noted: true,
       awaitingEcho: this.echoOn === true,
       echoSeen: false,
       finalSeen: false,
@@ -324,11 +328,16 @@ export class AtStreamParser {
     return start + take;
   }
 
-  /** After a prompt or CONNECT: with echo on, the payload of the command in flight comes back; count it. */
+  /**
+   * After a prompt or CONNECT, count the payload when it is on the line: bytes typed after `> ` are echoed
+   * while echo is on; file bytes after CONNECT are never echoed by the module, so they appear only in a
+   * captured log that recorded the host's side too (a command known from the stream, not noted live).
+   */
   private maybeStartData(after: 'prompt' | 'connect'): void {
     const cmd = this.current();
     const payload = cmd?.info.payload;
     if (cmd === null || payload == null || payload.after !== after || !cmd.echoSeen || cmd.payloadDone) return;
+    if (after === 'connect' && cmd.noted) return;
     cmd.payloadDone = true;
     this.data = new Uint8Array(payload.length);
     this.dataLength = 0;
@@ -402,6 +411,7 @@ export class AtStreamParser {
     }
     this.command = {
       info: parseCommandLine(raw),
+      noted: false,
       awaitingEcho: false,
       echoSeen: true,
       finalSeen: false,

@@ -45,11 +45,13 @@ export interface ParserPoolOptions {
 /**
  * How many parser workers to run.
  *
- * Measured (bench/parser-throughput.ts, 2 shared cores under load): the parser runs at ~145 MB/s inside a
- * worker and ~40 MB/s end to end (the structured clone of events back to the main thread is the limit), and
- * 4 ports on 2 workers went no faster than on 1 (32 vs 33 MB/s: the main thread, not the parser, is the
- * bottleneck). A USB serial port at 921600 baud carries at most ~0.09 MB/s, so one worker has headroom for
- * hundreds of busy ports; more workers buy no throughput that any fleet needs. What a worker costs is a core and
+ * Measured (bench/parser-throughput.ts, 8 MB mixed stream, 2 cores shared with other jobs, so figures swing
+ * with load): the parser runs at 90-150 MB/s inside a worker, 45-55 MB/s end to end for one port (copying
+ * the chunk in and cloning the events back costs more than parsing). 4 ports on 2 workers gave 57-73 MB/s vs
+ * 45-49 MB/s on 1 worker when the machine was quiet, and 32 vs 33 MB/s under heavy load, when the main thread
+ * (which posts every chunk and receives every event) is the bottleneck. A USB serial port at 921600 baud
+ * carries at most ~0.09 MB/s, so even the worst figure leaves one worker headroom for hundreds of busy ports:
+ * more workers buy no throughput a fleet needs. What a worker costs is a core and
  * ~10 MB, and the main thread (which owns all serial I/O, the engines and the shell) needs a core of its own.
  * So: one worker per core beyond the first, at least one, at most four (beyond four the only gain left is
  * a smaller share of ports affected by one crash, and a crash is recovered in milliseconds anyway).

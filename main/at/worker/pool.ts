@@ -51,10 +51,10 @@ export interface ParserPoolOptions {
  * 45-49 MB/s on 1 worker when the machine was quiet, and 32 vs 33 MB/s under heavy load, when the main thread
  * (which posts every chunk and receives every event) is the bottleneck. A USB serial port at 921600 baud
  * carries at most ~0.09 MB/s, so even the worst figure leaves one worker headroom for hundreds of busy ports:
- * more workers buy no throughput a fleet needs. What a worker costs is a core and
- * ~10 MB, and the main thread (which owns all serial I/O, the engines and the shell) needs a core of its own.
+ * more workers buy no throughput a fleet needs. A worker costs a thread with its own V8 heap, and the main
+ * thread (which owns all serial I/O, the engines and the shell) needs a core of its own.
  * So: one worker per core beyond the first, at least one, at most four (beyond four the only gain left is
- * a smaller share of ports affected by one crash, and a crash is recovered in milliseconds anyway).
+ * a smaller share of ports affected by one crash, and a crashed worker is restarted anyway).
  */
 export function defaultWorkerCount(): number {
   return Math.max(1, Math.min(4, availableParallelism() - 1));

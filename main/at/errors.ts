@@ -1,12 +1,6 @@
 /** Errors of the AT layer. Every one carries a stable `code` and a message safe to show (no secrets). */
 export type AtErrorCode =
-  | 'invalid-parameter'
-  | 'command-error'
-  | 'timeout'
-  | 'port-closed'
-  | 'cancelled'
-  | 'bad-response'
-  | 'busy';
+  'invalid-parameter' | 'command-error' | 'timeout' | 'port-closed' | 'cancelled' | 'bad-response' | 'busy';
 
 export class AtError extends Error {
   constructor(

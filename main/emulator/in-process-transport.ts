@@ -1,3 +1,4 @@
+import { TransportSignals } from '../transport/signals';
 import type { ByteTransport, Disposable } from '../transport/types';
 import type { VirtualModule } from './virtual-module';
 
@@ -8,9 +9,7 @@ import type { VirtualModule } from './virtual-module';
  */
 export class InProcessTransport implements ByteTransport {
   readonly id: string;
-  private open = true;
-  private readonly dataListeners = new Set<(chunk: Uint8Array) => void>();
-  private readonly closeListeners = new Set<(error: Error | undefined) => void>();
+  private readonly signals = new TransportSignals();
   private readonly subscriptions: Disposable[];
 
   constructor(
@@ -20,37 +19,35 @@ export class InProcessTransport implements ByteTransport {
     this.id = id ?? `virtual:${module.identity.imei}`;
     this.subscriptions = [
       module.onOutput((bytes) => {
-        for (const listener of this.dataListeners) listener(bytes);
+        this.signals.data(bytes);
       }),
       module.onUnplug(() => this.shut(new Error(`${this.id}: device unplugged`))),
     ];
   }
 
   get isOpen(): boolean {
-    return this.open;
+    return !this.signals.closed;
   }
 
   write(data: Uint8Array): Promise<void> {
-    if (!this.open) return Promise.reject(new Error(`${this.id}: port is closed`));
+    if (this.signals.closed) return Promise.reject(new Error(`${this.id}: port is closed`));
     // Copy: the caller may reuse its buffer, and the module keeps the bytes in its input queue.
     const copy = Uint8Array.from(data);
     // Delivered on the next turn, as an OS write would be, so a reply never arrives inside the write call.
     return new Promise((resolve) => {
       setImmediate(() => {
-        if (this.open) this.module.receive(copy);
+        if (!this.signals.closed) this.module.receive(copy);
         resolve();
       });
     });
   }
 
   onData(listener: (chunk: Uint8Array) => void): Disposable {
-    this.dataListeners.add(listener);
-    return { dispose: () => this.dataListeners.delete(listener) };
+    return this.signals.onData(listener);
   }
 
   onClose(listener: (error: Error | undefined) => void): Disposable {
-    this.closeListeners.add(listener);
-    return { dispose: () => this.closeListeners.delete(listener) };
+    return this.signals.onClose(listener);
   }
 
   close(): Promise<void> {
@@ -59,12 +56,8 @@ export class InProcessTransport implements ByteTransport {
   }
 
   private shut(error: Error | undefined): void {
-    if (!this.open) return;
-    this.open = false;
+    if (this.signals.closed) return;
     for (const s of this.subscriptions) s.dispose();
-    const listeners = [...this.closeListeners];
-    this.closeListeners.clear();
-    this.dataListeners.clear();
-    for (const listener of listeners) listener(error);
+    this.signals.close(error);
   }
 }

@@ -1,5 +1,6 @@
 import { realpath, stat } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
+import { TransportSignals } from './signals';
 import type { ByteTransport, Disposable } from './types';
 
 /** How to open a port. Quectel USB AT ports ignore the line settings, but a UART module needs them: 115200 8N1. */
@@ -30,9 +31,7 @@ export class SerialOpenError extends Error {
  */
 export class SerialTransport implements ByteTransport {
   readonly id: string;
-  private readonly dataListeners = new Set<(chunk: Uint8Array) => void>();
-  private readonly closeListeners = new Set<(error: Error | undefined) => void>();
-  private closed = false;
+  private readonly signals = new TransportSignals();
   private readonly presence: NodeJS.Timeout;
   private readonly devicePath: string;
   /** Why the port closed, when it did not close on request: what later writes are rejected with. */
@@ -51,7 +50,7 @@ export class SerialTransport implements ByteTransport {
     this.presence = setInterval(() => void this.checkPresence(), presenceCheckMs);
     this.presence.unref();
     port.on('data', (chunk: Buffer) => {
-      for (const listener of [...this.dataListeners]) listener(chunk);
+      this.signals.data(chunk);
     });
     // serialport emits 'close' with a DisconnectedError when the device vanishes, and without one after close().
     port.on('close', (error: unknown) => {
@@ -97,7 +96,7 @@ export class SerialTransport implements ByteTransport {
   }
 
   get isOpen(): boolean {
-    return !this.closed && this.port.isOpen;
+    return !this.signals.closed && this.port.isOpen;
   }
 
   write(data: Uint8Array): Promise<void> {
@@ -119,17 +118,15 @@ export class SerialTransport implements ByteTransport {
   }
 
   onData(listener: (chunk: Uint8Array) => void): Disposable {
-    this.dataListeners.add(listener);
-    return { dispose: () => this.dataListeners.delete(listener) };
+    return this.signals.onData(listener);
   }
 
   onClose(listener: (error: Error | undefined) => void): Disposable {
-    this.closeListeners.add(listener);
-    return { dispose: () => this.closeListeners.delete(listener) };
+    return this.signals.onClose(listener);
   }
 
   close(): Promise<void> {
-    if (this.closed || !this.port.isOpen) {
+    if (this.signals.closed || !this.port.isOpen) {
       this.finish(undefined);
       return Promise.resolve();
     }
@@ -146,7 +143,7 @@ export class SerialTransport implements ByteTransport {
     try {
       await stat(this.devicePath);
     } catch {
-      if (this.closed) return;
+      if (this.signals.closed) return;
       this.finish(new Error(`serial port ${this.id} vanished: device ${this.devicePath} is gone`));
       if (this.port.isOpen) this.port.close();
     }
@@ -154,14 +151,10 @@ export class SerialTransport implements ByteTransport {
 
   /** Fires the close listeners exactly once, whatever mix of 'close' and 'error' events serialport sends. */
   private finish(error: Error | undefined): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.signals.closed) return;
     this.closeError = error;
     clearInterval(this.presence);
-    const listeners = [...this.closeListeners];
-    this.closeListeners.clear();
-    this.dataListeners.clear();
-    for (const listener of listeners) listener(error);
+    this.signals.close(error);
   }
 }
 

@@ -1,3 +1,4 @@
+import { TransportSignals } from '../../transport/signals';
 import type { ByteTransport, Disposable } from '../../transport/types';
 
 /** One step of a script: when the station writes `expect`, the device answers `reply` (if any). */
@@ -23,9 +24,7 @@ export class ScriptedTransport implements ByteTransport {
   readonly writes: string[] = [];
   readonly mismatches: string[] = [];
   private readonly steps: ScriptStep[] = [];
-  private readonly dataListeners = new Set<(chunk: Uint8Array) => void>();
-  private readonly closeListeners = new Set<(error: Error | undefined) => void>();
-  private open = true;
+  private readonly signals = new TransportSignals();
 
   constructor(
     readonly chunkSize: number,
@@ -48,9 +47,9 @@ export class ScriptedTransport implements ByteTransport {
   /** The device sends bytes on its own (URCs, late replies, garbage), in chunks. */
   send(data: string | Uint8Array): void {
     const bytes = bytesOf(data);
-    for (let at = 0; at < bytes.length && this.open; at += this.chunkSize) {
+    for (let at = 0; at < bytes.length && !this.signals.closed; at += this.chunkSize) {
       const chunk = bytes.slice(at, at + this.chunkSize);
-      for (const listener of [...this.dataListeners]) listener(chunk);
+      this.signals.data(chunk);
     }
   }
 
@@ -60,11 +59,11 @@ export class ScriptedTransport implements ByteTransport {
   }
 
   get isOpen(): boolean {
-    return this.open;
+    return !this.signals.closed;
   }
 
   write(data: Uint8Array): Promise<void> {
-    if (!this.open) return Promise.reject(new Error(`${this.id} is closed`));
+    if (this.signals.closed) return Promise.reject(new Error(`${this.id} is closed`));
     const written = latin1(data);
     this.writes.push(written);
     const step = this.steps[0];
@@ -79,13 +78,11 @@ export class ScriptedTransport implements ByteTransport {
   }
 
   onData(listener: (chunk: Uint8Array) => void): Disposable {
-    this.dataListeners.add(listener);
-    return { dispose: () => this.dataListeners.delete(listener) };
+    return this.signals.onData(listener);
   }
 
   onClose(listener: (error: Error | undefined) => void): Disposable {
-    this.closeListeners.add(listener);
-    return { dispose: () => this.closeListeners.delete(listener) };
+    return this.signals.onClose(listener);
   }
 
   close(): Promise<void> {
@@ -94,10 +91,6 @@ export class ScriptedTransport implements ByteTransport {
   }
 
   private finish(error: Error | undefined): void {
-    if (!this.open) return;
-    this.open = false;
-    for (const listener of [...this.closeListeners]) listener(error);
-    this.closeListeners.clear();
-    this.dataListeners.clear();
+    this.signals.close(error);
   }
 }

@@ -139,44 +139,46 @@ describe('AtEngine over a real pty against the virtual module', () => {
     expect(engine.health.state).toBe('ok');
   });
 
-  it('runs the spec 5.2 session (SSL with client certificate) against Mosquitto over TLS', async () => {
-    const { engine, transcript } = await station();
-    const { caPem, clientCert, clientKey } = broker.certs;
-    // Echo off: the parser currently expects the module to echo QFUPL's file bytes when echo is on, which
-    // modules (and the emulator) do not do; see the engine report. Echo on is covered by the 5.1 session.
-    await engine.run(at.echo(false));
-    await engine.run(at.qmtcfg(0, { name: 'recv/mode', msgRecvMode: 0, msgLenEnable: true }));
-    await engine.run(at.qmtcfg(0, { name: 'ssl', enable: true, contextId: 2 }));
-    for (const [name, pem] of [
-      ['cacert.pem', caPem.pem],
-      ['client.pem', clientCert.pem],
-      ['user_key.pem', clientKey.pem],
-    ] as const) {
-      const bytes = new TextEncoder().encode(pem);
-      expect(await engine.run(at.qfupl(name, bytes, { inputTimeoutS: 100 }))).toMatchObject({ size: bytes.length });
-    }
-    await engine.run(at.qsslcfg(2, { param: 'cacert', value: 'UFS:cacert.pem' }));
-    await engine.run(at.qsslcfg(2, { param: 'clientcert', value: 'UFS:client.pem' }));
-    await engine.run(at.qsslcfg(2, { param: 'clientkey', value: 'UFS:user_key.pem' }));
-    await engine.run(at.qsslcfg(2, { param: 'seclevel', value: 2 }));
-    await engine.run(at.qsslcfg(2, { param: 'sslversion', value: 4 }));
-    await engine.run(at.qsslcfg(2, { param: 'ciphersuite', value: 0xffff }));
-    await engine.run(at.qsslcfg(2, { param: 'ignorelocaltime', value: true }));
-    expect(await engine.run(at.qmtopen(0, AWS_HOST, 8883))).toMatchObject({ result: 0 });
-    expect(await engine.run(at.qmtconn(0, 'M26_0206'))).toMatchObject({ result: 0, retCode: 0 });
-    const topic = '$aws/things/M26_0206/shadow/update/accepted';
-    expect(await engine.run(at.qmtsub(0, 1, [{ topic, qos: 1 }]))).toMatchObject({ result: 0, grantedQos: [1] });
-    const received = nextUrc(engine, '+QMTRECV');
-    const payload = 'This is publish data from client';
-    expect(await engine.run(at.qmtpubex(0, 1, 1, topic, payload))).toMatchObject({ result: 0 });
-    const message = await received;
-    expect(message.kind === 'recv' ? text(message.payload) : message.raw).toBe(payload);
-    expect(await engine.run(at.qmtdisc(0))).toMatchObject({ result: 0 });
-    // The private key went over the wire but never into the transcript.
-    const keyBody = (await readFile(clientKey.path, 'utf8')).split('\n')[1] ?? 'missing';
-    expect(JSON.stringify(transcript)).not.toContain(keyBody);
-    expect(transcript.some((e) => /^<\d+ bytes redacted>$/.test(e.text))).toBe(true);
-  });
+  it.each([true, false])(
+    'runs the spec 5.2 session (SSL, client certificate) over TLS to Mosquitto, echo %s',
+    async (echo) => {
+      const { engine, transcript } = await station();
+      const { caPem, clientCert, clientKey } = broker.certs;
+      // With echo on (power-up default) the file bytes after CONNECT are not echoed, the prompt payload is.
+      if (!echo) await engine.run(at.echo(false));
+      await engine.run(at.qmtcfg(0, { name: 'recv/mode', msgRecvMode: 0, msgLenEnable: true }));
+      await engine.run(at.qmtcfg(0, { name: 'ssl', enable: true, contextId: 2 }));
+      for (const [name, pem] of [
+        ['cacert.pem', caPem.pem],
+        ['client.pem', clientCert.pem],
+        ['user_key.pem', clientKey.pem],
+      ] as const) {
+        const bytes = new TextEncoder().encode(pem);
+        expect(await engine.run(at.qfupl(name, bytes, { inputTimeoutS: 100 }))).toMatchObject({ size: bytes.length });
+      }
+      await engine.run(at.qsslcfg(2, { param: 'cacert', value: 'UFS:cacert.pem' }));
+      await engine.run(at.qsslcfg(2, { param: 'clientcert', value: 'UFS:client.pem' }));
+      await engine.run(at.qsslcfg(2, { param: 'clientkey', value: 'UFS:user_key.pem' }));
+      await engine.run(at.qsslcfg(2, { param: 'seclevel', value: 2 }));
+      await engine.run(at.qsslcfg(2, { param: 'sslversion', value: 4 }));
+      await engine.run(at.qsslcfg(2, { param: 'ciphersuite', value: 0xffff }));
+      await engine.run(at.qsslcfg(2, { param: 'ignorelocaltime', value: true }));
+      expect(await engine.run(at.qmtopen(0, AWS_HOST, 8883))).toMatchObject({ result: 0 });
+      expect(await engine.run(at.qmtconn(0, 'M26_0206'))).toMatchObject({ result: 0, retCode: 0 });
+      const topic = '$aws/things/M26_0206/shadow/update/accepted';
+      expect(await engine.run(at.qmtsub(0, 1, [{ topic, qos: 1 }]))).toMatchObject({ result: 0, grantedQos: [1] });
+      const received = nextUrc(engine, '+QMTRECV');
+      const payload = 'This is publish data from client';
+      expect(await engine.run(at.qmtpubex(0, 1, 1, topic, payload))).toMatchObject({ result: 0 });
+      const message = await received;
+      expect(message.kind === 'recv' ? text(message.payload) : message.raw).toBe(payload);
+      expect(await engine.run(at.qmtdisc(0))).toMatchObject({ result: 0 });
+      // The private key went over the wire but never into the transcript.
+      const keyBody = (await readFile(clientKey.path, 'utf8')).split('\n')[1] ?? 'missing';
+      expect(JSON.stringify(transcript)).not.toContain(keyBody);
+      expect(transcript.some((e) => /^<\d+ bytes redacted>$/.test(e.text))).toBe(true);
+    },
+  );
 
   it('fails the upload in flight and everything queued when the port is unplugged mid-upload', async () => {
     const { device, engine } = await station();

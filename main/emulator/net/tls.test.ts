@@ -127,6 +127,21 @@ describe('TLS against Mosquitto with require_certificate true', () => {
     });
     expect(await session.open(open)).toBe(-1);
   });
+
+  it('a client key that does not belong to the certificate, or is not a key at all, fails the open: -1', async () => {
+    const { certs } = broker;
+    const base = { seclevel: 2 as const, ca: pem(certs.caPem.pem), cert: pem(certs.clientCert.pem) };
+    const mismatched = recordedSession();
+    expect(await mismatched.session.open(tlsOpen(broker, { ...base, key: pem(certs.wrongClientKey.pem) }))).toBe(-1);
+    const garbage = recordedSession();
+    expect(
+      await garbage.session.open(tlsOpen(broker, { ...base, key: pem('-----BEGIN PRIVATE KEY-----\nnot a key\n') })),
+    ).toBe(-1);
+    // The right pair still works on a fresh session afterwards.
+    const good = recordedSession();
+    expect(await good.session.open(tlsOpen(broker, { ...base, key: pem(certs.clientKey.pem) }))).toBe(0);
+    expect(await good.session.close()).toBe(0);
+  });
 });
 
 describe('SNI and ignorelocaltime against a plain Node TLS server', () => {

@@ -1,61 +1,9 @@
-/** `+CME ERROR` texts for AT+CMEE=2 (3GPP TS 27.007 plus the Quectel file and TCP/IP codes of the field notes). */
-const TEXTS: Readonly<Record<number, string>> = {
-  3: 'operation not allowed',
-  4: 'operation not supported',
-  10: 'SIM not inserted',
-  13: 'SIM failure',
-  30: 'no network service',
-  50: 'Incorrect parameters',
-  58: 'unknown',
-  100: 'unknown',
-  400: 'invalid input value',
-  401: 'larger than the size of the file',
-  402: 'read zero byte',
-  403: 'drive full',
-  405: 'file not found',
-  406: 'invalid file name',
-  407: 'file already existed',
-  409: 'fail to write the file',
-  410: 'fail to open the file',
-  411: 'fail to read the file',
-  413: 'reach the max number of file allowed to be opened',
-  414: 'the file read only',
-  416: 'invalid file descriptor',
-  417: 'fail to list the file',
-  418: 'fail to delete the file',
-  419: 'fail to get disk info',
-  420: 'no space',
-  421: 'time out',
-  423: 'file too large',
-  425: 'invalid parameter',
-  426: 'file already opened',
-  550: 'unknown error',
-  551: 'operation blocked',
-  552: 'invalid parameters',
-  553: 'memory not enough',
-  554: 'create socket failed',
-  555: 'operation not supported',
-  556: 'socket bind failed',
-  557: 'socket listen failed',
-  558: 'socket write failed',
-  559: 'socket read failed',
-  560: 'socket accept failed',
-  561: 'open PDP context failed',
-  562: 'close PDP context failed',
-  563: 'socket identity has been used',
-  564: 'DNS busy',
-  565: 'DNS parse failed',
-  566: 'socket connect failed',
-  567: 'socket has been closed',
-  568: 'operation busy',
-  569: 'operation timeout',
-  570: 'PDP context broken down',
-  571: 'cancel send',
-  572: 'operation not allowed',
-  573: 'APN not configured',
-  574: 'port busy',
-};
+import { CME_ERRORS } from '../at/decode/texts';
 
+/**
+ * `+CME ERROR` text for AT+CMEE=2 (3GPP TS 27.007 plus the Quectel file and TCP/IP codes of the field notes).
+ * One table serves the module's text form and the station's explanations: the words are the same facts.
+ */
 export function cmeText(code: number): string {
-  return TEXTS[code] ?? 'unknown';
+  return CME_ERRORS[code] ?? 'unknown';
 }

@@ -150,7 +150,7 @@ export const CME_ERRORS: Readonly<Record<number, string>> = {
   419: 'fail to get disk info',
   420: 'no space',
   421: 'time out',
-  423: 'file is too large',
+  423: 'file too large',
   425: 'invalid parameter',
   426: 'file is already opened',
   550: 'unknown error',

@@ -431,3 +431,38 @@ describe('AtEngine input checks and lifecycle', () => {
     expect(port.isOpen).toBe(true);
   });
 });
+
+describe('a data input the station did not ask for', () => {
+  it('writes nothing more (no probe, no queued secret) until the module leaves the input, then carries on', async () => {
+    const { port, engine, transcript } = rig(8);
+    // A typed command the guard missed: the module opens a 60-byte will-message input.
+    port.script({ expect: 'AT+QMTCFG="willex" ,0,1,0,0,"t",60\r', reply: '\r\n> ' });
+    const typed = failure(engine.run(plain('AT+QMTCFG="willex" ,0,1,0,0,"t",60')));
+    const queued = failure(engine.run(at.qmtconn(0, 'cid', { username: 'user', password: SECRET })));
+    await flush();
+    const error = await typed;
+    expect(error).toBeInstanceOf(AtError);
+    expect((error as AtError).code).toBe('busy');
+    expect((error as AtError).message).toContain('did not ask for');
+    expect(((await queued) as AtError).code).toBe('busy');
+    expect(engine.mode).toBe('prompt');
+    // Later transactions fail at once; time passing sends no resync probe into the open input.
+    expect(((await failure(engine.run(at.csq()))) as AtError).code).toBe('busy');
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(port.writes).toEqual(['AT+QMTCFG="willex" ,0,1,0,0,"t",60\r']);
+    expect(JSON.stringify(transcript)).not.toContain(SECRET);
+    expect(transcript.some((e) => e.note === 'unexpected')).toBe(true);
+    // The module's edit timeout ends the input with ERROR: the port resynchronises and works again.
+    port.script(
+      { expect: 'AT\r', reply: '\r\nOK\r\n' },
+      { expect: 'AT+CSQ\r', reply: '\r\n+CSQ: 20,99\r\n\r\nOK\r\n' },
+    );
+    port.send('\r\nERROR\r\n');
+    await flush();
+    const csq = engine.run(at.csq());
+    await vi.advanceTimersByTimeAsync(200);
+    expect(await csq).toMatchObject({ rssi: 20 });
+    expect(engine.mode).toBe('command');
+    expect(port.mismatches).toEqual([]);
+  });
+});

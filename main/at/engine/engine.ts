@@ -81,6 +81,12 @@ export class AtEngine {
   private resyncCount = 0;
   private staleLines = 0;
   private unresponsive = false;
+  /**
+   * The module opened a data input (`> ` or CONNECT) that no transaction asked for: every byte written now would
+   * become payload (a queued command, a password, a resync probe). Nothing is written until a final result shows
+   * the module left it (its edit timeout, or a reboot); queued and new transactions fail at once with `busy`.
+   */
+  private trappedBy: string | null = null;
 
   constructor(options: AtEngineOptions) {
     this.transport = options.transport;
@@ -135,6 +141,7 @@ export class AtEngine {
     if (this.closedReason !== null) {
       return Promise.reject(this.closedError(request, this.closedReason));
     }
+    if (this.trappedBy !== null) return Promise.reject(this.trapError(request));
     const signal = options.signal;
     if (signal?.aborted === true) return Promise.reject(cancelledError(request));
     return new Promise<T>((resolve, reject) => {
@@ -191,7 +198,7 @@ export class AtEngine {
   // ---- scheduling ----------------------------------------------------------------------------------------
 
   private pump(): void {
-    if (this.closedReason !== null || this.active !== null || this.resync !== null) return;
+    if (this.closedReason !== null || this.active !== null || this.resync !== null || this.trappedBy !== null) return;
     if (this.resyncNeeded) {
       this.startResync();
       return;
@@ -378,6 +385,13 @@ export class AtEngine {
 
   private route(event: AtEvent): void {
     if (this.closedReason !== null) return;
+    if ((event.kind === 'prompt' || event.kind === 'connect') && !this.expectsInput(event.kind)) {
+      this.trap(event);
+      return;
+    }
+    if (this.trappedBy !== null && (event.kind === 'final' || (event.kind === 'urc' && event.name === 'RDY'))) {
+      this.release();
+    }
     const resync = this.resync;
     // While resynchronising, a `+X:` line nobody knows is most likely the late answer of the abandoned command.
     if (resync && event.kind === 'urc' && !event.known) {
@@ -419,15 +433,12 @@ export class AtEngine {
         return;
       case 'prompt':
       case 'connect': {
+        // route() already trapped any input this transaction did not ask for (expectsInput).
         const payload = request.payload;
-        const expected = event.kind === 'prompt' ? 'prompt' : 'connect';
-        if (payload?.after !== expected || active.payloadSent) {
-          this.recordEvent(event, 'unexpected');
-          return;
-        }
+        if (payload === undefined) return;
         this.recordEvent(event);
         active.payloadSent = true;
-        this.portMode = expected === 'prompt' ? 'prompt' : 'data';
+        this.portMode = event.kind === 'prompt' ? 'prompt' : 'data';
         this.record('out', 'payload', describePayload(payload.bytes, payload.secret === true));
         this.write(payload.bytes, active);
         return;
@@ -442,6 +453,48 @@ export class AtEngine {
         this.recordEvent(event);
         return;
     }
+  }
+
+  /** Whether the transaction in flight is waiting for exactly this kind of data input. */
+  private expectsInput(kind: 'prompt' | 'connect'): boolean {
+    const active = this.active;
+    if (active === null || this.resync !== null || active.phase !== 'final' || active.payloadSent) return false;
+    return active.job.request.payload?.after === kind;
+  }
+
+  /** An input nobody asked for: fail the transaction in flight and the queue, and write nothing until it ends. */
+  private trap(event: Extract<AtEvent, { kind: 'prompt' | 'connect' }>): void {
+    this.recordEvent(event, 'unexpected');
+    if (this.trappedBy !== null) return;
+    this.trappedBy = event.kind === 'prompt' ? 'a `> ` data prompt' : 'a CONNECT data phase';
+    this.resync?.cancel();
+    this.resync = null;
+    this.resyncNeeded = true;
+    this.unresponsive = true;
+    const active = this.active;
+    if (active) this.settle(active, this.trapError(active.job.request));
+    for (const job of this.queue.splice(0)) {
+      job.signal?.removeEventListener('abort', job.onAbort);
+      job.reject(this.trapError(job.request));
+    }
+    this.portMode = event.kind === 'prompt' ? 'prompt' : 'data';
+    this.emitHealth();
+  }
+
+  /** The module answered a final result (or rebooted): it has left the input; resynchronise, then carry on. */
+  private release(): void {
+    this.trappedBy = null;
+    this.portMode = 'command';
+    this.resyncNeeded = true;
+    queueMicrotask(() => this.pump());
+  }
+
+  private trapError(request: AtRequest<unknown>): AtError {
+    return new AtError(
+      'busy',
+      `${request.redacted}: the module opened ${this.trappedBy ?? 'a data input'} the station did not ask for; ` +
+        'nothing is written to this port until the module leaves it (its edit timeout, a final result, or a power cycle)',
+    );
   }
 
   private finalResult(active: Active, final: FinalEvent): void {

@@ -466,3 +466,26 @@ describe('a data input the station did not ask for', () => {
     expect(port.mismatches).toEqual([]);
   });
 });
+
+describe('a secret answer that arrives after its transaction timed out', () => {
+  it('is masked in the transcript while the port resynchronises', async () => {
+    const { port, engine, transcript } = rig(8);
+    const query: AtRequest<string[]> = { ...plain('AT+QMTCFG="aliauth",0', 300), secretResponses: true };
+    // No answer in time; the late answer comes in while the resync probe is out.
+    port.script(
+      { expect: 'AT+QMTCFG="aliauth",0\r' },
+      { expect: 'AT\r', reply: `\r\n+QMTCFG: "aliauth","pk","dn","${SECRET}"\r\n\r\nOK\r\n\r\nOK\r\n` },
+    );
+    const timedOut = failure(engine.run(query));
+    await vi.advanceTimersByTimeAsync(301);
+    expect(((await timedOut) as AtError).code).toBe('timeout');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(port.mismatches).toEqual([]);
+    expect(JSON.stringify(transcript)).not.toContain(SECRET);
+    expect(transcript.some((e) => e.text === '<redacted late answer>')).toBe(true);
+    // Once the port is clean, lines are shown again.
+    port.script({ expect: 'AT+CSQ\r', reply: '\r\n+CSQ: 20,99\r\n\r\nOK\r\n' });
+    await engine.run(at.csq());
+    expect(transcript.some((e) => e.text === '+CSQ: 20,99')).toBe(true);
+  });
+});

@@ -87,6 +87,8 @@ export class AtEngine {
    * the module left it (its edit timeout, or a reboot); queued and new transactions fail at once with `busy`.
    */
   private trappedBy: string | null = null;
+  /** A transaction whose answers are secret was abandoned: its late lines are masked until the port is clean. */
+  private lateSecret = false;
 
   constructor(options: AtEngineOptions) {
     this.transport = options.transport;
@@ -244,6 +246,7 @@ export class AtEngine {
   /** Ends the transaction in flight (result or error) and moves on. */
   private settle(active: Active, outcome: { value: unknown } | AtError): void {
     if (this.active !== active) return;
+    if (outcome instanceof AtError && active.job.request.secretResponses === true) this.lateSecret = true;
     if (active.timer !== null) clearTimeout(active.timer);
     this.active = null;
     this.portMode = 'command';
@@ -372,6 +375,7 @@ export class AtEngine {
         // Unanswered probes: give the queue its chance anyway; each command has its own timeout, and the
         // module may come back.
         this.resyncNeeded = false;
+        this.lateSecret = false;
         this.unresponsive = !clean;
         this.emitHealth();
         this.pump();
@@ -580,7 +584,13 @@ export class AtEngine {
 
   private recordEvent(event: AtEvent, note?: TranscriptEntry['note']): void {
     if (this.transcriptListeners.size === 0) return;
-    const text = event.kind === 'data' ? `<${event.length} bytes>` : this.redactor.mask(event.raw);
+    const late = this.lateSecret && event.kind !== 'final' && event.kind !== 'echo';
+    const text =
+      event.kind === 'data'
+        ? `<${event.length} bytes>`
+        : late
+          ? '<redacted late answer>'
+          : this.redactor.mask(event.raw);
     this.record('in', event.kind, text, note);
   }
 

@@ -31,7 +31,7 @@ export function aliauthCredentials(input: AliauthInput): MqttCredentials {
   const deviceName = requireText('deviceName', input.deviceName);
   const deviceSecret = requireText('deviceSecret', input.deviceSecret);
   const timestamp = requireTime('timestamp', input.timestamp);
-  const digest = DIGEST[input.signMethod] as string | undefined;
+  const digest = Object.hasOwn(DIGEST, input.signMethod) ? DIGEST[input.signMethod] : undefined;
   if (digest === undefined) throw new CredentialError('signMethod', 'must be hmacsha1 or hmacsha256');
   // Checked at run time too: CLI and IPC callers reach this with unvalidated values.
   if (!SECURE_MODES.includes(input.secureMode)) throw new CredentialError('secureMode', 'must be 2 or 3');

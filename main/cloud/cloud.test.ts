@@ -63,8 +63,10 @@ describe('aliauthCredentials', () => {
       expect(String(error)).toMatch(/deviceSecret/);
       expect(String(error)).not.toContain('secret\r');
     }
-    const unchecked: unknown = { ...good, signMethod: 'md5' };
-    expect(() => aliauthCredentials(unchecked as Parameters<typeof aliauthCredentials>[0])).toThrow(/signMethod/);
+    for (const signMethod of ['md5', 'constructor', 'toString', '__proto__']) {
+      const unchecked: unknown = { ...good, signMethod };
+      expect(() => aliauthCredentials(unchecked as Parameters<typeof aliauthCredentials>[0])).toThrow(CredentialError);
+    }
   });
 });
 

@@ -80,6 +80,78 @@ describe('Station with virtual modules', () => {
     expect(transcript.ok ? 'ok' : transcript.error.code).toBe('unknown-module');
   });
 
+  it.each([
+    'AT+QMTCFG="willex" ,0,1,0,0,"t",60',
+    'AT+QMTCFG = "WILLEX",0,1,0,0,"t",60',
+    'AT+QMTCFG="willex",0,1,0,0,"t"',
+    'AT+QMTPUBEX =0,0,0,0,"t",5',
+    'at+qmtpub=0,0,0,0,"t"',
+    'AT+CMGS="+8613800000000"',
+    'AT+QISEND=0',
+    'AT+QFWRITE=1,10',
+    'AT+QHTTPPOST=10,60,60',
+    'AT+QFUPL="UFS:a.pem",10',
+  ])('refuses the data-phase command %s however it is spelled', async (line) => {
+    const result = await runtime.station.sendAt('virtual:0', line);
+    expect(result.ok ? 'ok' : result.error.message).toMatch(/data phase/);
+  });
+
+  it('refuses joined commands, which would smuggle a data-phase command past the checks', async () => {
+    const result = await runtime.station.sendAt('virtual:0', 'AT+CSQ;+QMTPUBEX=0,0,0,0,"t",5');
+    expect(result.ok ? 'ok' : result.error.message).toMatch(/one command per line/);
+    const after = await runtime.station.sendAt('virtual:0', 'AT');
+    expect(after.ok && after.value.verdict).toBe('ok');
+  });
+
+  it('still sends willex queries and a cleared will flag, which have no data phase', async () => {
+    const read = await runtime.station.sendAt('virtual:0', 'AT+QMTCFG="willex",0');
+    expect(read.ok && read.value.verdict).toBe('ok');
+    const clear = await runtime.station.sendAt('virtual:0', 'AT+QMTCFG="willex",0,0');
+    expect(clear.ok && clear.value.verdict).toBe('ok');
+  });
+
+  it('never lets the APN password into the answer, the transcript or the pushed lines', async () => {
+    const secret = 'apnSecret9';
+    const pushed: TranscriptLine[] = [];
+    const subscription = runtime.station.on('transcriptLines', (lines) => pushed.push(...lines));
+    const set = await runtime.station.sendAt('virtual:0', `AT+QICSGP=1,1,"apn","user","${secret}",1`);
+    expect(set.ok && set.value.command).toBe('AT+QICSGP=1,1,"apn","user","***",1');
+    const answered = waitForEvent(runtime.station, 'transcriptLines', (lines) =>
+      lines.some((l) => l.text.startsWith('+QICSGP:')),
+    );
+    const read = await runtime.station.sendAt('virtual:0', 'AT+QICSGP=1');
+    expect(read.ok && read.value.lines).toEqual(['+QICSGP: 1,"apn","user","***",1']);
+    await answered;
+    subscription.dispose();
+    const stored = runtime.station.transcript('virtual:0');
+    expect(stored.ok && stored.value.some((l) => l.dir === 'tx' && l.text.startsWith('AT+QICSGP=1,1'))).toBe(true);
+    const everything = JSON.stringify([stored, pushed, set, read]);
+    expect(everything).not.toContain(secret);
+  });
+
+  it.each([
+    ['AT+QMTCFG= "aliauth",0,"pk","dn","aliSecret8"', 'aliSecret8'],
+    ['AT+QMTCONN =0,"cid","user","connSecret9"', 'connSecret9'],
+    ['AT+QMTCONN=0,"cid","us"er","connSecret9"', 'connSecret9'],
+    ['AT+CPIN="pinSecret7"', 'pinSecret7'],
+  ])('keeps the secret of %s out of the answer and the transcript', async (line, secret) => {
+    const pushed: TranscriptLine[] = [];
+    const subscription = runtime.station.on('transcriptLines', (lines) => pushed.push(...lines));
+    const result = await runtime.station.sendAt('virtual:1', line);
+    // Batches are pushed in order: once the marker's line is pushed, every line before it has been too.
+    const flushed = waitForEvent(runtime.station, 'transcriptLines', (lines) =>
+      lines.some((l) => l.dir === 'tx' && l.text === 'AT'),
+    );
+    const marker = await runtime.station.sendAt('virtual:1', 'AT');
+    expect(marker.ok).toBe(true);
+    await flushed;
+    subscription.dispose();
+    const stored = runtime.station.transcript('virtual:1', 20);
+    const everything = JSON.stringify([stored, pushed, result]);
+    expect(everything).not.toContain(secret);
+    expect(everything).toContain('***');
+  });
+
   it('never lets a device secret into the transcript, the answer or the pushed lines', async () => {
     const secret = 'S3cretDeviceKey0123456789abcdef';
     const pushed: TranscriptLine[] = [];

@@ -5,6 +5,7 @@ import * as commands from '../at/commands';
 import type { AtOutcome, AtRequest } from '../at/request';
 import type { ByteTransport, Disposable } from '../transport/types';
 import type { AtPort, AtPortFactory } from './at-port';
+import { hasDataPhase } from './data-phase';
 import { decodeAnswer } from './decode';
 import { Emitter } from './emitter';
 import { redactLine, redactOutcome } from './redact';
@@ -30,9 +31,6 @@ interface ModuleRecord {
   seq: number;
   readonly subscriptions: Disposable[];
 }
-
-/** Commands with a data phase (`> ` prompt or CONNECT) need a provisioning flow, not a typed line. */
-const dataPhaseCommands = /^AT\+(QMTPUBEX=|QMTPUB=|QFUPL=|QMTCFG="willex",\d+,)/i;
 
 /**
  * The station core: keeps the attached modules, runs AT on them through their AT path and emits typed events
@@ -120,7 +118,12 @@ export class Station {
       return fail('module-unavailable', `${moduleId} is disconnected`, 'moduleId');
     }
     const command = line.trim();
-    if (dataPhaseCommands.test(command)) {
+    // One command per line: a `;`-joined tail would escape the checks below (the contract refuses it too).
+    if (command.includes(';')) {
+      return fail('invalid-input', 'line: one command per line; joined commands (";") are not accepted', 'line');
+    }
+    // Commands with a data phase (`> ` prompt or CONNECT) need a provisioning flow, not a typed line.
+    if (hasDataPhase(command)) {
       return fail(
         'invalid-input',
         'line: this command has a data phase; the guided session sends plain commands only',

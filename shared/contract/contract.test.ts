@@ -57,9 +57,12 @@ describe('AT line validation', () => {
     );
   });
 
-  it('accepts printable lines starting with AT in either case', () => {
+  it('accepts printable lines without ";" starting with AT in either case', () => {
     const printable = fc.string({
-      unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+      unit: fc
+        .integer({ min: 0x20, max: 0x7e })
+        .filter((c) => c !== 0x3b)
+        .map((c) => String.fromCharCode(c)),
       maxLength: 200,
     });
     fc.assert(
@@ -67,6 +70,13 @@ describe('AT line validation', () => {
         expect(atLineSchema.safeParse(`${prefix}${rest}`).success).toBe(true);
       }),
     );
+  });
+
+  it('refuses joined commands (";") wherever the semicolon is, naming the rule', () => {
+    for (const line of ['AT+CSQ;+QMTPUBEX=0,0,0,0,"t",5', 'AT;', 'AT+QMTCONN=0,"c","u","p;w"']) {
+      const result = validateInput('sendAt', { moduleId: 'm', line });
+      expect(result.ok ? '' : result.error.message).toMatch(/^line: one command per line/);
+    }
   });
 
   it('refuses non-ASCII text and lines not starting with AT, naming the rule', () => {

@@ -7,13 +7,17 @@ const moduleId = z.string().min(1, 'a module id is required').max(256, 'a module
 
 /**
  * An AT command line as an operator types it: printable ASCII only (no CR, LF or control characters, which
- * would let one line smuggle a second command), starting with AT, at most 1024 characters.
+ * would let one line smuggle a second command), starting with AT, at most 1024 characters, and no `;` (which
+ * joins commands on one line).
  */
 export const atLineSchema = z
   .string()
   .max(1024, 'an AT command is at most 1024 characters')
   .regex(/^[\x20-\x7e]*$/, 'an AT command is printable ASCII on one line (no CR, LF or control characters)')
-  .refine((line) => /^at/i.test(line.trim()), 'an AT command starts with AT');
+  .refine((line) => /^at/i.test(line.trim()), 'an AT command starts with AT')
+  // `AT+CSQ;+QMTPUBEX=...` joins commands: the later ones would escape every per-command check (data phase,
+  // redaction), so the guided session takes one command per line.
+  .refine((line) => !line.includes(';'), 'one command per line: joined commands (";") are not accepted');
 
 /** One request of the contract: its input schema, the schema of its value, and the error codes it may return. */
 export interface RequestSpec<I extends z.ZodType, O extends z.ZodType> {

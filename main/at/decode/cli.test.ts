@@ -100,4 +100,27 @@ describe('fleet-station decode', () => {
     expect(result.code).toBe(0);
     expect(result.stdout.length).toBeGreaterThan(0);
   });
+  it('never prints secrets from lines it cannot classify, in --json or text output', async () => {
+    const log = join(scratch, 'leaky.log');
+    writeFileSync(
+      log,
+      [
+        '  AT+QMTCONN=0,"c","u","pwA1234"',
+        '12:00:00.123 --> AT+QMTCONN=0,"c","u","pwArrow89"',
+        '2024-01-01 12:00:00.123 [COM3] > AT+QMTCONN=0,"c","u","pwPort321"',
+        'AT+CPIN="4711"',
+        '-----BEGIN EC PRIVATE KEY-----',
+        '//8AAAkeyLineSecret',
+        '-----END EC PRIVATE KEY-----',
+        '',
+      ].join('\n'),
+    );
+    for (const args of [[log, '--json'], [log]]) {
+      const result = await decode(...args);
+      expect(result.code).toBe(0);
+      for (const secret of ['pwA1234', 'pwArrow89', 'pwPort321', '4711', 'AAAkeyLineSecret']) {
+        expect(result.stdout).not.toContain(secret);
+      }
+    }
+  });
 });

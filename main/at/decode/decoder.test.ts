@@ -293,3 +293,59 @@ describe('reads logged as chunks with written-out line endings', () => {
     expect(events.some((e) => e.kind === 'unknown')).toBe(false);
   });
 });
+
+describe('secrets in lines the decoder does not classify (defects 4, 5, 7)', () => {
+  const leaks = (log: string, secrets: readonly string[]): string[] => {
+    const events = decodeLog(log);
+    const out = renderJsonLines(events) + renderText(events);
+    return secrets.filter((secret) => out.includes(secret));
+  };
+
+  it('indented, arrow-marked and port-tagged command lines are redacted', () => {
+    const log = [
+      '  AT+QMTCONN=0,"c","u","pwA1234"',
+      '\tAT+QMTCONN=0,"c","u","pwTab567"',
+      '12:00:00.123 --> AT+QMTCONN=0,"c","u","pwArrow89"',
+      '2024-01-01 12:00:00.123 [COM3] > AT+QMTCONN=0,"c","u","pwPort321"',
+      'OK',
+    ].join('\n');
+    expect(leaks(log, ['pwA1234', 'pwTab567', 'pwArrow89', 'pwPort321'])).toEqual([]);
+    // Indentation and `-->` are decoration: those lines are commands again.
+    expect(commands(decodeLog(log)).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a secret seen once is masked everywhere in the output, before and after', () => {
+    const log = ['noise mentioning s3cretVal early', 'AT+QMTCONN=0,"c","u","s3cretVal"', 'OK', 'echo s3cretVal'].join(
+      '\n',
+    );
+    expect(leaks(log, ['s3cretVal'])).toEqual([]);
+  });
+
+  it('private key lines starting with // are never printed as comments', () => {
+    const log = [
+      '-----BEGIN PRIVATE KEY-----',
+      'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC',
+      '//9kZXZpY2VLZXlTZWNyZXRMaW5lMQ',
+      '-----END PRIVATE KEY-----',
+      '// a real comment',
+    ].join('\n');
+    const events = decodeLog(log);
+    expect(leaks(log, ['9kZXZpY2VLZXlTZWNyZXRMaW5lMQ', 'MIIEvQIBADANBgkq'])).toEqual([]);
+    expect(events.filter((e) => e.decoded.reason === 'private key')).toHaveLength(4);
+    expect(events.at(-1)).toMatchObject({ kind: 'unknown', raw: '//a real comment' });
+  });
+
+  it('SIM PIN, PUK and facility passwords are redacted', () => {
+    const log = ['AT+CPIN="1234"', 'OK', 'AT+CPIN="87654321","9876"', 'OK', 'AT+CPWD="SC","1357","2468"', 'OK']
+      .concat(['AT+CLCK="SC",1,"8642"', 'OK'])
+      .join('\n');
+    expect(leaks(log, ['1234', '87654321', '9876', '1357', '2468', '8642'])).toEqual([]);
+  });
+
+  it('a stray quote in an earlier field does not leak the secret', () => {
+    const log = ['AT+QMTCONN=0,"cid","us"er","quotePw9"', 'AT+QMTCFG="aliauth",0,"pk","d"n","aliSe,cret9"']
+      .concat(['AT+QICSGP=1,1,"apn","user","pa",ssTAIL"', 'OK'])
+      .join('\n');
+    expect(leaks(log, ['quotePw9', 'aliSe', 'cret9', 'ssTAIL'])).toEqual([]);
+  });
+});

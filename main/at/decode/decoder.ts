@@ -3,7 +3,7 @@ import type { AtEvent } from '../types';
 import { explainFinal, explainResponse, explainUrc, type Explanation } from './describe';
 import { expandEscapedLines, parseLogLine, splitLogLines, usesArrowMarkers, type LogLine } from './log-line';
 import { hintFor } from './hints';
-import { KeyBlockRedactor, redactAtLine } from './redact';
+import { KeyBlockRedactor, LogRedactor, redactAtLine } from './redact';
 
 /**
  * The log decoder: a captured AT log in, an annotated timeline out. Lines are stripped of their timestamps and
@@ -106,6 +106,7 @@ function elapsed(from: number | null, to: number | null): number | undefined {
 class LogDecoder {
   private readonly parser = new AtStreamParser();
   private readonly keys = new KeyBlockRedactor();
+  private readonly redactor = new LogRedactor();
   private readonly out: DecodedEvent[] = [];
   private current: OpenCommand | null = null;
   private pending: PendingCompletion[] = [];
@@ -124,6 +125,12 @@ class LogDecoder {
     // Whatever the parser still holds (a line without its ending) is flushed as a last line.
     this.emitParsed(this.parser.push(encoder.encode('\r\n')));
     this.closeCurrent();
+    this.finishPending();
+    // Secrets learnt anywhere in the log are masked everywhere in the output, including lines before them.
+    return this.out.map((event) => maskEvent(event, (text) => this.redactor.mask(text)));
+  }
+
+  private finishPending(): void {
     for (const p of this.pending) {
       const outcome = p.command.event.outcome;
       if (!outcome) continue;
@@ -131,30 +138,34 @@ class LogDecoder {
         `No ${p.urcs[0] ?? 'result'} URC for this command in the log` +
         (p.urcs[0] === '+QMTCLOSE' ? ' (one EC200U firmware never sends it after AT+QMTDISC).' : '.');
     }
-    return this.out;
   }
 
   private onLine(line: LogLine): void {
     this.line = line;
     if (line.timeMs !== null) this.lastTimeMs = line.timeMs;
     const body = line.body;
-    if (body === '' && line.comment !== null) {
-      this.emit({ kind: 'unknown', name: null, raw: `//${line.comment}`, decoded: { reason: 'comment' } });
+    // The private key check comes before anything else: base64 key lines may start with `//`, which would
+    // otherwise be taken for a comment and printed.
+    const text = body === '' && line.comment !== null ? `//${line.comment}` : body;
+    const keyLine = this.keys.line(text);
+    const isKey = keyLine !== text;
+    if (isKey) this.line = { ...line, comment: null };
+    else if (body === '' && line.comment !== null) {
+      this.emit({ kind: 'unknown', name: null, raw: text, decoded: { reason: 'comment' } });
       return;
     }
-    const keyLine = this.keys.line(body);
-    const isCommand = /^AT/i.test(body) && keyLine === body;
+    const isCommand = /^AT/i.test(body) && !isKey;
 
     if (this.data) {
       const endsData = isCommand || FINAL_OR_URC.test(body) || (this.data.after === 'prompt' && body.startsWith('>'));
       if (!endsData) {
-        this.data.bytes += encoder.encode(body).length + (this.data.after === 'connect' ? 1 : 0);
-        if (this.data.after === 'prompt') this.endData(keyLine === body ? body : null);
+        this.data.bytes += encoder.encode(text).length + (this.data.after === 'connect' ? 1 : 0);
+        if (this.data.after === 'prompt') this.endData(isKey ? null : body);
         return;
       }
       this.endData();
     }
-    if (keyLine !== body) {
+    if (isKey) {
       this.emit({ kind: 'unknown', name: null, raw: keyLine, decoded: { reason: 'private key' } });
       return;
     }
@@ -183,7 +194,7 @@ class LogDecoder {
     this.closeCurrent();
     const info = parseCommandLine(body);
     this.parser.noteCommand(body);
-    const raw = redactAtLine(body);
+    const raw = this.redactor.line(body);
     const equals = raw.indexOf('=');
     const event = this.emit({
       kind: 'command',
@@ -263,7 +274,7 @@ class LogDecoder {
         this.emit({
           kind: 'response',
           name: event.name,
-          raw: redactAtLine(event.raw),
+          raw: this.redactor.line(event.raw),
           ...answer,
           decoded: { params: redactedParams(event.raw, event.params) },
           ...(explanation ? explained(explanation) : {}),
@@ -406,7 +417,7 @@ class LogDecoder {
     this.emit({
       kind: 'urc',
       name: event.name,
-      raw: redactAtLine(event.raw),
+      raw: this.redactor.line(event.raw),
       ...link,
       decoded: { params: redactedParams(event.raw, event.params), known: event.known },
       ...explained(explanation),
@@ -430,8 +441,11 @@ class LogDecoder {
       line: this.line.number,
       time: this.line.time,
       direction: this.line.direction,
-      ...(this.line.comment !== null && this.line.body !== '' ? { note: this.line.comment } : {}),
+      ...(this.line.comment !== null && this.line.body !== '' ? { note: this.redactor.line(this.line.comment) } : {}),
       ...event,
+      // Every printed line goes through the rules, wherever the secret-bearing command sits in it (an unparsed
+      // line, a comment, text after a prompt); already redacted lines come through unchanged.
+      raw: this.redactor.line(event.raw),
       // Every event carries `decoded`, empty when there is nothing beyond the raw line (a prompt).
       decoded: event.decoded ?? {},
     };
@@ -454,6 +468,42 @@ function redactedParams(raw: string, params: readonly string[]): readonly string
   if (redacted === raw) return params;
   const colon = redacted.indexOf(':');
   return splitParams(redacted.slice(colon + 1));
+}
+
+function maskValue(value: unknown, mask: (text: string) => string): unknown {
+  if (typeof value === 'string') return mask(value);
+  if (Array.isArray(value)) return value.map((item: unknown) => maskValue(item, mask));
+  if (value !== null && typeof value === 'object') return maskRecord(value as Record<string, unknown>, mask);
+  return value;
+}
+
+function maskRecord(record: Record<string, unknown>, mask: (text: string) => string): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, maskValue(value, mask)]));
+}
+
+/** The event with every string in it (raw line, decoded fields, outcome, notes) passed through `mask`. */
+function maskEvent(event: DecodedEvent, mask: (text: string) => string): DecodedEvent {
+  const outcome = event.outcome;
+  return {
+    ...event,
+    raw: mask(event.raw),
+    ...(event.name !== null ? { name: mask(event.name) } : {}),
+    ...(event.command !== undefined ? { command: mask(event.command) } : {}),
+    ...(event.note !== undefined ? { note: mask(event.note) } : {}),
+    ...(event.explanation !== undefined ? { explanation: mask(event.explanation) } : {}),
+    ...(event.howTo !== undefined ? { howTo: mask(event.howTo) } : {}),
+    decoded: maskRecord(event.decoded, mask),
+    ...(outcome
+      ? {
+          outcome: {
+            ...outcome,
+            final: outcome.final === null ? null : mask(outcome.final),
+            ...(outcome.completion !== undefined ? { completion: mask(outcome.completion) } : {}),
+            ...(outcome.explanation !== undefined ? { explanation: mask(outcome.explanation) } : {}),
+          },
+        }
+      : {}),
+  };
 }
 
 function commandName(info: CommandInfo): string {

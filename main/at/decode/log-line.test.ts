@@ -63,3 +63,12 @@ describe('escaped line endings inside a logged chunk', () => {
     expect(expandEscapedLines('+CSQ: 20,99')).toEqual(['+CSQ: 20,99']);
   });
 });
+
+describe('leading whitespace and long arrows', () => {
+  it('are decoration, not part of the body', () => {
+    expect(parseLogLine('  AT+CSQ', 1, false)).toMatchObject({ body: 'AT+CSQ' });
+    expect(parseLogLine('\tOK', 1, false)).toMatchObject({ body: 'OK' });
+    expect(parseLogLine('12:00:00.123 --> AT', 1, false)).toMatchObject({ direction: 'tx', body: 'AT' });
+    expect(parseLogLine('12:00:00.123 <-- OK', 1, false)).toMatchObject({ direction: 'rx', body: 'OK' });
+  });
+});

@@ -38,7 +38,8 @@ export function splitLogLines(text: string): string[] {
 const DATED = /^\[?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?(?:Z|[+-]\d{2}:?\d{2})?\]?/;
 const TIME_ONLY = /^\[?(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?\]?/;
 /** Markers that cannot be mistaken for line content. */
-const WORD_MARKER = /^(?:\[(TX|RX|SEND|RECV|SENT)\]|(TX|RX|SEND|RECV|SENT)\s*:|(TX|RX)(?=\s)|(->|<-|>>|<<))\s*/i;
+const WORD_MARKER =
+  /^(?:\[(TX|RX|SEND|RECV|SENT)\]|(TX|RX|SEND|RECV|SENT)\s*:|(TX|RX)(?=\s)|(-->|<--|->|<-|>>|<<))\s*/i;
 /** `>` / `<` after a timestamp: only direction markers when the log uses `<` somewhere (else `>` is a prompt). */
 const ARROW_MARKER = /^([<>])(?:\s|$)/;
 
@@ -63,7 +64,7 @@ function parseStamp(text: string): { time: string; timeMs: number; length: numbe
 }
 
 function directionOf(token: string): 'tx' | 'rx' {
-  return /^(tx|send|sent|->|>>|>)$/i.test(token) ? 'tx' : 'rx';
+  return /^(tx|send|sent|-->|->|>>|>)$/i.test(token) ? 'tx' : 'rx';
 }
 
 /** Whether the log marks directions with bare `<` / `>` after its timestamps (any `<ts> < ...` line says so). */
@@ -99,8 +100,10 @@ function splitComment(text: string): { body: string; comment: string | null } {
 
 /** Splits one line into its decorations and its body. */
 export function parseLogLine(raw: string, number: number, arrowMarkers: boolean): LogLine {
-  const stamp = parseStamp(raw);
-  let rest = stamp ? raw.slice(stamp.length).replace(/^[\s|]+/, '') : raw;
+  // Indentation is decoration too: an indented command is still a command (and still has its secrets redacted).
+  const line = raw.trimStart();
+  const stamp = parseStamp(line);
+  let rest = stamp ? line.slice(stamp.length).replace(/^[\s|]+/, '') : line;
   let direction: 'tx' | 'rx' | null = null;
   const word = WORD_MARKER.exec(rest);
   if (word) {

@@ -18,6 +18,9 @@ const LF = 0x0a;
 const QUOTE = 0x22;
 const SPACE = 0x20;
 const PROMPT = 0x3e;
+const COMMA = 0x2c;
+/** Shared by every idle state: an empty payload buffer is never written to, so it need not be fresh. */
+const EMPTY = new Uint8Array(0);
 
 /** Where the parser is in the byte stream. */
 const enum Mode {
@@ -84,8 +87,13 @@ export class AtStreamParser {
   private echoOn: boolean | null = null;
   /** A CR just ended a line that started a data phase: an LF right after it is still the line ending. */
   private skipLf = false;
-  private data = new Uint8Array(0);
+  private data = EMPTY;
   private dataLength = 0;
+  /**
+   * Length of the counted payload being read (data phase or +QMTRECV with length). Its buffer is allocated only
+   * when the payload spans chunks: a payload lying whole in one chunk is sliced out of it, one copy and no zeroing.
+   */
+  private dataTarget = 0;
   private recv: RecvHeader | null = null;
   /** The previous byte of a length-less +QMTRECV payload was a quote that may be its closing one. */
   private pendingQuote = false;
@@ -211,6 +219,9 @@ export class AtStreamParser {
       if (bytes[q] !== QUOTE) continue;
       // A header is short; past this, no quote can open a payload (and garbage cannot cost quadratic time).
       if (this.lineLength + (q - start) > MAX_RECV_HEADER) break;
+      // A payload quote follows the header's last comma; any other quote is part of the line.
+      const before = q > start ? bytes[q - 1] : this.line[this.lineLength - 1];
+      if (before !== COMMA) continue;
       this.append(bytes, start, q);
       const header = parseRecvHeader(this.line, this.lineLength);
       if (header !== null && (header.payloadLength ?? 0) <= MAX_RECV_LINE) {
@@ -222,7 +233,8 @@ export class AtStreamParser {
           this.data = new Uint8Array(256);
           this.mode = Mode.RecvQuoted;
         } else {
-          this.data = new Uint8Array(header.payloadLength);
+          this.data = EMPTY;
+          this.dataTarget = header.payloadLength;
           this.mode = header.payloadLength === 0 ? Mode.RecvClosingQuote : Mode.RecvCounted;
         }
         return q + 1;
@@ -246,10 +258,24 @@ export class AtStreamParser {
   }
 
   private readRecvCounted(bytes: Uint8Array, start: number): number {
-    const take = Math.min(this.data.length - this.dataLength, bytes.length - start);
-    this.data.set(bytes.subarray(start, start + take), this.dataLength);
+    const next = this.takeCounted(bytes, start);
+    if (this.dataLength === this.dataTarget) this.mode = Mode.RecvClosingQuote;
+    return next;
+  }
+
+  /**
+   * Copies up to the rest of a counted payload from bytes[start...] into `data`; once it is complete, `data` is
+   * exactly the payload (its own buffer, of its exact length). Returns the index after the bytes taken.
+   */
+  private takeCounted(bytes: Uint8Array, start: number): number {
+    const take = Math.min(this.dataTarget - this.dataLength, bytes.length - start);
+    if (this.dataLength === 0 && take === this.dataTarget) {
+      this.data = bytes.slice(start, start + take);
+    } else {
+      if (this.data.length !== this.dataTarget) this.data = new Uint8Array(this.dataTarget);
+      this.data.set(bytes.subarray(start, start + take), this.dataLength);
+    }
     this.dataLength += take;
-    if (this.dataLength === this.data.length) this.mode = Mode.RecvClosingQuote;
     return start + take;
   }
 
@@ -271,7 +297,7 @@ export class AtStreamParser {
         const header = this.recv?.text ?? '';
         out.push({ kind: 'unknown', raw: header + escapeBytes(this.data, 0, MAX_LINE), reason: 'overlong' });
         this.recv = null;
-        this.data = new Uint8Array(0);
+        this.data = EMPTY;
         this.dataLength = 0;
         this.mode = Mode.Discard;
         return i + 1;
@@ -294,8 +320,12 @@ export class AtStreamParser {
     this.mode = Mode.Line;
     this.recv = null;
     if (header === null) return;
-    const payload = this.data.slice(0, this.dataLength);
-    this.data = new Uint8Array(0);
+    // A counted payload's buffer is already exactly the payload; a quoted one grew in steps and is cut to size.
+    const payload =
+      header.payloadLength !== null && this.dataLength > 0 && this.data.length === this.dataLength
+        ? this.data
+        : this.data.slice(0, this.dataLength);
+    this.data = EMPTY;
     this.dataLength = 0;
     const cmd = this.current();
     out.push({
@@ -316,16 +346,14 @@ export class AtStreamParser {
       this.skipLf = false;
       if (bytes[start] === LF) return start + 1;
     }
-    const take = Math.min(this.data.length - this.dataLength, bytes.length - start);
-    this.data.set(bytes.subarray(start, start + take), this.dataLength);
-    this.dataLength += take;
-    if (this.dataLength === this.data.length) {
+    const next = this.takeCounted(bytes, start);
+    if (this.dataLength === this.dataTarget) {
       out.push({ kind: 'data', length: this.data.length, bytes: this.data });
-      this.data = new Uint8Array(0);
+      this.data = EMPTY;
       this.dataLength = 0;
       this.mode = Mode.Line;
     }
-    return start + take;
+    return next;
   }
 
   /**
@@ -339,7 +367,8 @@ export class AtStreamParser {
     if (cmd === null || payload == null || payload.after !== after || !cmd.echoSeen || cmd.payloadDone) return;
     if (after === 'connect' && cmd.noted) return;
     cmd.payloadDone = true;
-    this.data = new Uint8Array(payload.length);
+    this.data = EMPTY;
+    this.dataTarget = payload.length;
     this.dataLength = 0;
     this.mode = Mode.Data;
   }

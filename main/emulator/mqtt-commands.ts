@@ -3,7 +3,7 @@ import type { CommandContext, HandlerTable } from './context';
 import { deriveCredentials } from './credentials';
 import { ufsName } from './files';
 import type { IncomingMessage, MqttClientSession, PacketReport, TlsSettings } from './net/types';
-import { ERROR, ok, type Outcome } from './outcome';
+import { editInput, ERROR, ok, type Outcome } from './outcome';
 import { clientBusy, MQTT_CLIENTS, RECV_SLOTS, type MqttClientSlot } from './state';
 
 /**
@@ -313,30 +313,22 @@ export const mqttHandlers: HandlerTable = {
     if (qos > 0 && session.inflight >= INFLIGHT_WINDOW) return ERROR;
     const config = slot.config;
     const prefix = `+QMTPUBEX: ${idx},${msgid}`;
-    return {
-      kind: 'input',
-      style: 'prompt',
-      length,
-      echo: true,
-      timeoutMs: config.editTimeoutEnabled === 1 ? config.editTimeout * 1000 : undefined,
-      onData: (data, timedOut) => {
-        if (timedOut) return ERROR;
-        let payload: Uint8Array = data;
-        if (config.sendMode === 1) {
-          const text = Buffer.from(data).toString('latin1');
-          if (!/^([0-9a-fA-F]{2})*$/.test(text)) return ERROR;
-          payload = Buffer.from(text, 'hex');
-        }
-        return ok([], () => {
-          settle(
-            session
-              .publish(msgid, qos, retain, topic, payload, reporter(say, slot, prefix))
-              .then((r) => say(formatReport(prefix, r))),
-            () => say(`${prefix},2`),
-          );
-        });
-      },
-    };
+    return editInput(config, length, (data) => {
+      let payload: Uint8Array = data;
+      if (config.sendMode === 1) {
+        const text = Buffer.from(data).toString('latin1');
+        if (!/^([0-9a-fA-F]{2})*$/.test(text)) return ERROR;
+        payload = Buffer.from(text, 'hex');
+      }
+      return ok([], () => {
+        settle(
+          session
+            .publish(msgid, qos, retain, topic, payload, reporter(say, slot, prefix))
+            .then((r) => say(formatReport(prefix, r))),
+          () => say(`${prefix},2`),
+        );
+      });
+    });
   },
   '+QMTRECV': (c, p, ctx): Outcome => {
     if (c.form === 'test') return ok([]);

@@ -1,6 +1,6 @@
 import { ParamSyntaxError, type Params } from './command-line';
 import type { HandlerTable } from './context';
-import { ERROR, OK, ok, type Outcome } from './outcome';
+import { editInput, ERROR, OK, ok, type Outcome } from './outcome';
 import { clientBusy, MQTT_CLIENTS, type MqttConfig } from './state';
 
 /**
@@ -26,6 +26,20 @@ const qos = (p: Params, i: number): 0 | 1 | 2 => {
 
 function exactly(p: Params, count: number): void {
   if (p.length !== count) throw new ParamSyntaxError('wrong number of parameters');
+}
+
+/**
+ * The part "will" and "willex" share: flag 0 clears the Will (alone, or with the full parameter list) and
+ * returns undefined; flag 1 needs all 7 parameters and returns the QoS, retain flag and topic.
+ */
+function willHeader(c: MqttConfig, p: Params): { qos: 0 | 1 | 2; retain: 0 | 1; topic: string } | undefined {
+  if (bit(p, 2) === 0) {
+    if (p.length !== 3) exactly(p, 7);
+    c.will = undefined;
+    return undefined;
+  }
+  exactly(p, 7);
+  return { qos: qos(p, 3), retain: bit(p, 4), topic: p.str(5, 256, 1) };
 }
 
 const SUBCOMMANDS: Readonly<Record<string, SubCommand>> = {
@@ -98,13 +112,8 @@ const SUBCOMMANDS: Readonly<Record<string, SubCommand>> = {
         ? `"will",1,${c.will.qos},${c.will.retain},"${c.will.topic}","${Buffer.from(c.will.message).toString()}"`
         : `"will",0`,
     write: (c, p) => {
-      if (bit(p, 2) === 0) {
-        if (p.length !== 3) exactly(p, 7);
-        c.will = undefined;
-        return OK;
-      }
-      exactly(p, 7);
-      const will = { qos: qos(p, 3), retain: bit(p, 4), topic: p.str(5, 256, 1) };
+      const will = willHeader(c, p);
+      if (will === undefined) return OK;
       c.will = { ...will, message: Buffer.from(p.str(6, 256)) };
       return OK;
     },
@@ -114,26 +123,13 @@ const SUBCOMMANDS: Readonly<Record<string, SubCommand>> = {
     read: (c) =>
       c.will ? `"willex",1,${c.will.qos},${c.will.retain},"${c.will.topic}",${c.will.message.length}` : `"willex",0`,
     write: (c, p) => {
-      if (bit(p, 2) === 0) {
-        if (p.length !== 3) exactly(p, 7);
-        c.will = undefined;
-        return OK;
-      }
-      exactly(p, 7);
-      const will = { qos: qos(p, 3), retain: bit(p, 4), topic: p.str(5, 256, 1) };
+      const will = willHeader(c, p);
+      if (will === undefined) return OK;
       const length = p.int(6, 1, 256);
-      return {
-        kind: 'input',
-        style: 'prompt',
-        length,
-        echo: true,
-        timeoutMs: c.editTimeoutEnabled === 1 ? c.editTimeout * 1000 : undefined,
-        onData: (data, timedOut) => {
-          if (timedOut) return ERROR;
-          c.will = { ...will, message: data };
-          return OK;
-        },
-      };
+      return editInput(c, length, (data) => {
+        c.will = { ...will, message: data };
+        return OK;
+      });
     },
   },
   'recv/mode': {

@@ -34,6 +34,25 @@ export type Outcome =
       readonly onAbort?: () => void;
     };
 
+/**
+ * The `> ` input of AT+QMTPUBEX and AT+QMTCFG="willex": echoed, ended by the client's "edit/timeout" when that
+ * is enabled (then ERROR, spec), otherwise waiting for the full length. `onData` runs with the complete input.
+ */
+export function editInput(
+  config: { readonly editTimeoutEnabled: 0 | 1; readonly editTimeout: number },
+  length: number,
+  onData: (data: Uint8Array) => Outcome,
+): Outcome {
+  return {
+    kind: 'input',
+    style: 'prompt',
+    length,
+    echo: true,
+    timeoutMs: config.editTimeoutEnabled === 1 ? config.editTimeout * 1000 : undefined,
+    onData: (data, timedOut) => (timedOut ? ERROR : onData(data)),
+  };
+}
+
 export const OK: Outcome = { kind: 'ok' };
 export const ERROR: Outcome = { kind: 'error' };
 

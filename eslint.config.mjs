@@ -3,10 +3,112 @@
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import reactHooks from 'eslint-plugin-react-hooks';
+import boundaries from 'eslint-plugin-boundaries';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const noElectron = { name: 'electron', message: 'Only main/shell-electron/ may import electron.' };
+
+/**
+ * The layers, as an allow-list: every source folder is one element, and each element lists the elements it may
+ * import (besides itself). Anything not listed is an error, and so is a source file in a folder that is not
+ * listed here (boundaries/no-unknown-files): a new folder joins the table before it can hold code. More specific
+ * patterns come first. Tests, fixtures, e2e/ and bench/ may import anything; production code never imports them.
+ */
+const layers = [
+  { type: 'shared', pattern: 'shared/**', allow: [] },
+  { type: 'renderer', pattern: 'renderer/**', allow: ['shared'] },
+  { type: 'base', pattern: 'main/base/**', allow: [] },
+  { type: 'platform', pattern: 'main/platform/**', allow: ['base'] },
+  { type: 'catalogue', pattern: 'main/catalogue/**', allow: ['base'] },
+  // The parser runs in worker threads: pure code only (its Node built-ins are refused below as well).
+  { type: 'parser', pattern: 'main/at/parser/**', allow: ['at-vocab', 'catalogue', 'base'] },
+  // The AT vocabulary: event, request and error types shared by the parser, engine, commands and decoder.
+  { type: 'at-vocab', pattern: 'main/at/vocab/**', allow: ['catalogue', 'base'] },
+  {
+    type: 'at',
+    pattern: 'main/at/**',
+    allow: ['at-vocab', 'parser', 'catalogue', 'transport', 'platform', 'base'],
+  },
+  { type: 'transport', pattern: 'main/transport/**', allow: ['platform', 'base'] },
+  { type: 'cloud', pattern: 'main/cloud/**', allow: ['base'] },
+  { type: 'broker', pattern: 'main/broker/**', allow: ['base'] },
+  {
+    type: 'emulator',
+    pattern: 'main/emulator/**',
+    allow: ['at', 'at-vocab', 'parser', 'catalogue', 'cloud', 'transport', 'platform', 'base'],
+  },
+  {
+    type: 'store',
+    pattern: 'main/store/**',
+    allow: ['catalogue', 'base'],
+  },
+  {
+    type: 'core',
+    pattern: 'main/core/**',
+    allow: ['at', 'at-vocab', 'parser', 'catalogue', 'transport', 'store', 'platform', 'base', 'shared'],
+  },
+  {
+    type: 'provisioning',
+    pattern: 'main/provisioning/**',
+    allow: ['core', 'at', 'at-vocab', 'parser', 'catalogue', 'cloud', 'store', 'base', 'shared'],
+  },
+  { type: 'reports', pattern: 'main/reports/**', allow: ['store', 'catalogue', 'base'] },
+  { type: 'shell-web', pattern: 'main/shell-web/**', allow: ['core', 'transport', 'base', 'shared'] },
+  // The composition root: wires every service; the only production code that meets the emulator.
+  {
+    type: 'app',
+    pattern: 'main/app/**',
+    allow: [
+      'core',
+      'provisioning',
+      'store',
+      'reports',
+      'at',
+      'at-vocab',
+      'parser',
+      'catalogue',
+      'transport',
+      'cloud',
+      'broker',
+      'emulator',
+      'shell-web',
+      'platform',
+      'base',
+      'shared',
+    ],
+  },
+  {
+    type: 'shell-electron',
+    pattern: 'main/shell-electron/**',
+    allow: ['app', 'core', 'shell-web', 'transport', 'platform', 'base', 'shared'],
+  },
+  {
+    type: 'cli',
+    pattern: 'main/cli/**',
+    allow: [
+      'app',
+      'core',
+      'provisioning',
+      'store',
+      'reports',
+      'at',
+      'at-vocab',
+      'parser',
+      'catalogue',
+      'transport',
+      'cloud',
+      'broker',
+      'emulator',
+      'platform',
+      'base',
+      'shared',
+    ],
+  },
+  // Test helpers (real brokers, certificates, processes): used by tests, e2e/ and bench/ only.
+  { type: 'testing', pattern: 'main/testing/**', allow: [] },
+];
+const testFiles = ['**/*.test.ts', '**/fixtures/**', 'e2e/**', 'bench/**'];
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'net', 'tls', 'worker_threads', 'crypto'];
 
 export default tseslint.config(
@@ -33,26 +135,50 @@ export default tseslint.config(
       globals: { ...globals.node },
     },
   },
-  // shared/: pure code, imports only shared/.
+  // The layer table above, enforced on every production source file.
   {
-    files: ['shared/**/*.ts'],
+    files: ['main/**/*.ts', 'shared/**/*.ts', 'renderer/**/*.ts', 'renderer/**/*.tsx'],
+    ignores: testFiles,
+    plugins: { boundaries },
+    settings: {
+      'boundaries/elements': layers.map(({ type, pattern }) => ({ type, pattern, partialMatch: false })),
+      'boundaries/include': ['main/**', 'shared/**', 'renderer/**'],
+      'boundaries/ignore': testFiles,
+      'import/resolver': { typescript: { alwaysTryTypes: true } },
+    },
+    rules: {
+      'boundaries/dependencies': [
+        'error',
+        {
+          default: 'disallow',
+          message:
+            '{{from.element.type}} may not import {{to.element.type}} (see the layer table in eslint.config.mjs)',
+          policies: layers.map(({ type, allow }) => ({
+            from: { element: { type } },
+            allow: { to: { element: { types: { anyOf: [type, ...allow] } } } },
+          })),
+        },
+      ],
+      'boundaries/no-unknown-files': 'error',
+      'boundaries/no-unknown-dependencies': 'error',
+    },
+  },
+  // Beyond the layer table: which packages and platform APIs each kind of code may use.
+  // shared/ runs in the renderer too, and the parser and catalogue run inside worker threads: no Node, no I/O.
+  {
+    files: ['shared/**/*.ts', 'main/base/**/*.ts', 'main/catalogue/**/*.ts', 'main/at/parser/**/*.ts'],
+    ignores: testFiles,
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: [noElectron],
-          patterns: [
-            {
-              group: ['**/main/**', '**/renderer/**', '../main/*', '../renderer/*'],
-              message: 'shared/ imports only shared/.',
-            },
-            { group: nodeBuiltins, message: 'shared/ runs in the renderer too: no Node built-ins.' },
-          ],
+          paths: [noElectron, { name: 'serialport', message: 'Pure code: no I/O.' }],
+          patterns: [{ group: nodeBuiltins, message: 'Pure code (renderer, worker threads): no Node built-ins.' }],
         },
       ],
     },
   },
-  // renderer/: imports renderer/ and shared/ only; talks to main through the contract.
+  // renderer/: no Node; talks to main through the contract only.
   {
     files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
     plugins: { 'react-hooks': reactHooks },
@@ -62,63 +188,16 @@ export default tseslint.config(
         'error',
         {
           paths: [noElectron],
-          patterns: [
-            { group: ['**/main/**', '../../main/*'], message: 'renderer/ knows only the contract in shared/.' },
-            { group: nodeBuiltins, message: 'renderer/ has no Node.' },
-          ],
+          patterns: [{ group: nodeBuiltins, message: 'renderer/ has no Node.' }],
         },
       ],
     },
   },
-  // main/: never imports renderer/, and only the Electron shell imports electron.
+  // Only the Electron shell imports electron.
   {
     files: ['main/**/*.ts'],
-    ignores: ['main/shell-electron/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [noElectron],
-          patterns: [{ group: ['**/renderer/**'], message: 'main/ never imports renderer/.' }],
-        },
-      ],
-    },
-  },
-  // Pure AT parsing code (runs inside worker threads): no I/O, no Node built-ins beyond none.
-  {
-    files: ['main/at/parser/**/*.ts'],
-    ignores: ['main/at/parser/**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [noElectron, { name: 'serialport', message: 'Parsing code is pure: no I/O.' }],
-          patterns: [
-            { group: nodeBuiltins, message: 'Parsing code is pure: no Node built-ins.' },
-            {
-              group: ['**/engine/**', '**/transport/**', '**/emulator/**', '**/core/**'],
-              message: 'Parsing code imports only pure code.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  // The station core meets the emulator only through a transport.
-  {
-    files: ['main/core/**/*.ts', 'main/at/**/*.ts'],
-    ignores: ['**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [noElectron],
-          patterns: [
-            { group: ['**/emulator/**'], message: 'The core meets virtual modules only through a transport.' },
-          ],
-        },
-      ],
-    },
+    ignores: ['main/shell-electron/**', 'main/base/**', 'main/catalogue/**', 'main/at/parser/**'],
+    rules: { 'no-restricted-imports': ['error', { paths: [noElectron] }] },
   },
   prettier,
 );

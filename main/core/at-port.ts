@@ -1,4 +1,4 @@
-import type { AtRequest } from '../at/request';
+import type { AtRequest } from '../at/vocab/request';
 import type { ByteTransport, Disposable } from '../transport/types';
 
 /** One line crossing a port, as the AT path reports it (already redacted at the source where it can be). */

@@ -1,5 +1,5 @@
 import type { DecodedField } from '../../shared/contract';
-import type { AtOutcome } from '../at/request';
+import type { AtOutcome } from '../at/vocab/request';
 
 /**
  * Plain-words reading of a module's answer for the guided session: labelled fields for the commands operators

@@ -1,7 +1,7 @@
 import { describeFinal } from '../at/decode/describe';
 import { AtEngine } from '../at/engine';
 import type { ParserLink } from '../at/engine';
-import type { AtRequest } from '../at/request';
+import type { AtRequest } from '../at/vocab/request';
 import type { ByteTransport, Disposable } from '../transport/types';
 import type { AtPort, PortTranscriptEntry } from './at-port';
 

@@ -1,4 +1,4 @@
-import type { AtOutcome } from '../at/request';
+import type { AtOutcome } from '../at/vocab/request';
 import { splitParams } from './params';
 
 /**

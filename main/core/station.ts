@@ -1,8 +1,8 @@
 import type { AtOutcomeView, EventName, EventPayload, ModuleInfo, Result, TranscriptLine } from '../../shared/contract';
 import { fail, ok } from '../../shared/contract';
-import { AtCommandError, AtError } from '../at/errors';
+import { AtCommandError, AtError } from '../at/vocab/errors';
 import * as commands from '../at/commands';
-import type { AtOutcome, AtRequest } from '../at/request';
+import type { AtOutcome, AtRequest } from '../at/vocab/request';
 import type { ByteTransport, Disposable } from '../transport/types';
 import type { AtPort, AtPortFactory } from './at-port';
 import { hasDataPhase } from './data-phase';

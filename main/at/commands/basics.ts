@@ -1,5 +1,5 @@
-import { AtResponseError } from '../errors';
-import type { AtOutcome, AtRequest } from '../request';
+import { AtResponseError } from '../vocab/errors';
+import type { AtOutcome, AtRequest } from '../vocab/request';
 import { REGISTRATION_STATES } from '../decode/texts';
 import { defineRequest, REDACTED, TIMEOUTS } from './define';
 import { bareLines, intAt, oneResponse, optionalIntAt, requireOk, responsesNamed, stringAt } from './outcome';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AtRequest } from '../request';
+import type { AtRequest } from '../vocab/request';
 import * as at from './index';
 
 /** Exact line bytes, redacted form and time limits of every builder. */

@@ -1,4 +1,4 @@
-import type { AtRequest } from '../request';
+import type { AtRequest } from '../vocab/request';
 
 /**
  * Assembles an AtRequest once its parameters are validated. `redacted` defaults to the line itself: a builder

@@ -1,5 +1,5 @@
-import { AtResponseError } from '../errors';
-import type { AtRequest } from '../request';
+import { AtResponseError } from '../vocab/errors';
+import type { AtRequest } from '../vocab/request';
 import { defineRequest, TIMEOUTS } from './define';
 import { intAt, requireOk, responsesNamed, stringAt } from './outcome';
 import { bytes, int, record, text } from './validate';

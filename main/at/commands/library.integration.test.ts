@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeFinal } from '../decode/describe';
 import { AtEngine, inThreadParserLink, type TranscriptEntry, type UrcNotice } from '../engine';
-import { AtCommandError } from '../errors';
+import { AtCommandError } from '../vocab/errors';
 import { InProcessTransport } from '../../emulator/in-process-transport';
 import { createMqttClientSession } from '../../emulator/net/session';
 import { VirtualModule } from '../../emulator/virtual-module';

@@ -1,5 +1,5 @@
-import { AtValidationError } from '../errors';
-import type { AtOutcome, AtRequest, UrcEvent } from '../request';
+import { AtValidationError } from '../vocab/errors';
+import type { AtOutcome, AtRequest, UrcEvent } from '../vocab/request';
 import {
   CLOSE_RESULTS,
   CONN_STATES,

@@ -1,5 +1,5 @@
-import { AtResponseError, AtValidationError } from '../errors';
-import type { AtOutcome, AtRequest, RecvEvent } from '../request';
+import { AtResponseError, AtValidationError } from '../vocab/errors';
+import type { AtOutcome, AtRequest, RecvEvent } from '../vocab/request';
 import { lookup, PACKET_RESULTS } from '../decode/texts';
 import { defineRequest } from './define';
 import { forClient, isFinalPacketResult, linkDropped } from './mqtt-link';

@@ -1,5 +1,5 @@
-import { AtCommandError, AtResponseError } from '../errors';
-import type { AtOutcome, ResponseEvent, UrcEvent } from '../request';
+import { AtCommandError, AtResponseError } from '../vocab/errors';
+import type { AtOutcome, ResponseEvent, UrcEvent } from '../vocab/request';
 import { CME_ERRORS, lookup } from '../decode/texts';
 
 /**

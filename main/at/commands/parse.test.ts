@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { AtCommandError, AtResponseError } from '../errors';
+import { AtCommandError, AtResponseError } from '../vocab/errors';
 import * as at from './index';
 import { outcomeOf, recv } from './outcome-fixture';
 

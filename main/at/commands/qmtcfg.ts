@@ -1,4 +1,4 @@
-import type { AtRequest } from '../request';
+import type { AtRequest } from '../vocab/request';
 import { defineRequest, REDACTED, TIMEOUTS } from './define';
 import { intAt, oneResponse, requireOk } from './outcome';
 import { flag, int, member, oneOf, payloadBytes, quoted, record } from './validate';

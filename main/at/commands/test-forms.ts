@@ -1,4 +1,4 @@
-import type { AtRequest } from '../request';
+import type { AtRequest } from '../vocab/request';
 import { defineRequest, TIMEOUTS } from './define';
 import { requireOk } from './outcome';
 import { member } from './validate';

@@ -1,4 +1,4 @@
-import { AtValidationError } from '../errors';
+import { AtValidationError } from '../vocab/errors';
 
 /**
  * The one validation mechanism of the command library: every builder runs each of its parameters through these

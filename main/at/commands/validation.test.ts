@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AtValidationError } from '../errors';
+import { AtValidationError } from '../vocab/errors';
 import * as at from './index';
 
 /** Nothing is built from a refused value: injection attempts in every string parameter, out-of-range numbers. */

@@ -1,5 +1,5 @@
 import { AtStreamParser, parseCommandLine, splitParams, type CommandInfo } from '../parser';
-import type { AtEvent } from '../types';
+import type { AtEvent } from '../vocab/types';
 import { explainFinal, explainResponse, explainUrc, type Explanation } from './describe';
 import { expandEscapedLines, parseLogLine, splitLogLines, usesArrowMarkers, type LogLine } from './log-line';
 import { hintFor } from './hints';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FinalEvent, UrcEvent } from '../request';
+import type { FinalEvent, UrcEvent } from '../vocab/request';
 import { describeFinal, describeUrc, explainFinal, explainResponse, explainUrc } from './describe';
 import { CME_ERRORS, QMTSTAT_ERRORS } from './texts';
 

@@ -1,5 +1,5 @@
-import type { FinalEvent, RecvEvent, UrcEvent } from '../request';
-import type { ResponseEvent } from '../request';
+import type { FinalEvent, RecvEvent, UrcEvent } from '../vocab/request';
+import type { ResponseEvent } from '../vocab/request';
 import {
   CLOSE_RESULTS,
   CME_ERRORS,

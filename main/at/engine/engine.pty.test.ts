@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import * as at from '../commands';
-import { AtError } from '../errors';
+import { AtError } from '../vocab/errors';
 import { ParserPool } from '../worker/pool';
 import { startPtyModule, type PtyModule, type PtyModuleOptions } from '../../emulator/pty-module';
 import { startMosquitto, type Mosquitto } from '../../testing/mosquitto';

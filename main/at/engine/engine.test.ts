@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as at from '../commands';
-import { AtCommandError, AtError } from '../errors';
-import type { AtRequest } from '../request';
+import { AtCommandError, AtError } from '../vocab/errors';
+import type { AtRequest } from '../vocab/request';
 import { AtEngine, type UrcNotice } from './engine';
 import { inThreadParserLink, type ParserLink } from './parser-link';
 import { ScriptedTransport } from './scripted-transport';

@@ -1,7 +1,7 @@
 import { describeFinal } from '../decode/describe';
-import { AtCommandError, AtError, AtResponseError } from '../errors';
-import type { AtOutcome, AtRequest, FinalEvent, RecvEvent, ResponseEvent, UrcEvent } from '../request';
-import type { AtEvent } from '../types';
+import { AtCommandError, AtError, AtResponseError } from '../vocab/errors';
+import type { AtOutcome, AtRequest, FinalEvent, RecvEvent, ResponseEvent, UrcEvent } from '../vocab/request';
+import type { AtEvent } from '../vocab/types';
 import type { ByteTransport, Disposable } from '../../transport/types';
 import { describeHealth, type PortHealth } from './health';
 import type { ParserLink } from './parser-link';

@@ -1,5 +1,5 @@
 import { AtStreamParser } from '../parser';
-import type { AtEvent } from '../types';
+import type { AtEvent } from '../vocab/types';
 import type { Disposable } from '../../transport/types';
 
 /**

@@ -1,4 +1,4 @@
-import type { AtEvent } from '../types';
+import type { AtEvent } from '../vocab/types';
 
 export interface ResyncOptions {
   /** How long to wait for the OK of the resync `AT`. Default 1000 ms. */

@@ -1,4 +1,4 @@
-import type { AtEventKind } from '../types';
+import type { AtEventKind } from '../vocab/types';
 
 /** One line (or payload) that crossed the port, as safe to show: secrets are never in `text`. */
 export interface TranscriptEntry {

@@ -1,4 +1,4 @@
-import type { RecvEvent, UrcEvent } from '../request';
+import type { RecvEvent, UrcEvent } from '../vocab/request';
 import type { Disposable } from '../../transport/types';
 
 /** What a URC subscriber receives: a plain URC, or a +QMTRECV message (name `+QMTRECV`). */

@@ -1,4 +1,4 @@
-import type { AtEvent } from '../types';
+import type { AtEvent } from '../vocab/types';
 import { splitParams } from './split-params';
 import { isBareUrc, isKnownUrc } from './urc-table';
 

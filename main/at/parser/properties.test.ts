@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AtEvent, AtEventKind } from '../types';
+import type { AtEvent, AtEventKind } from '../vocab/types';
 import { feed } from './fixtures/events';
 import { chunkSizes, randomStream } from './fixtures/random-stream';
 import { AtStreamParser, MAX_LINE, MAX_RETAINED } from './stream-parser';

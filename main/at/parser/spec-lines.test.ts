@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AtEvent } from '../types';
+import type { AtEvent } from '../vocab/types';
 import {
   error,
   feed,

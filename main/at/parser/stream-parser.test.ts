@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AtEvent } from '../types';
+import type { AtEvent } from '../vocab/types';
 import { bytesOf, data, echo, error, feed, ok, prompt, recv, response, urc, type Segment } from './fixtures/events';
 import { AtStreamParser, MAX_LINE } from './stream-parser';
 

@@ -1,4 +1,4 @@
-import type { AtEvent } from '../types';
+import type { AtEvent } from '../vocab/types';
 import { classifyLine } from './classify-line';
 import { MAX_DATA_PHASE, parseCommandLine, type CommandInfo } from './command-info';
 import { parseRecvHeader, type RecvHeader } from './recv-header';

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AtEvent } from '../types';
+import type { AtEvent } from '../vocab/types';
 import { bytesOf, feed, modes, sessionSegments, type Segment } from '../parser/fixtures/events';
 import { session51, session52 } from '../parser/fixtures/spec-sessions';
 import { ParserPool, type ParserPortHandle, type WorkerLoss } from './pool';

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import type { AtEvent } from '../types';
+import type { AtEvent } from '../vocab/types';
 import type { Disposable } from '../../transport/types';
 import { startWorker } from '../../platform/worker';
 import { parseFromWorker, type ToWorker } from './protocol';

@@ -1,4 +1,4 @@
-import type { AtEvent } from '../types';
+import type { AtEvent } from '../vocab/types';
 
 /**
  * Messages between the main thread and a parser worker. One worker hosts the parsers of many ports; messages

@@ -1,5 +1,13 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 
+/** The station's token, as the runner handed it to the station (playwright.config.ts). */
+export function stationToken(): string {
+  const token = process.env.FLEET_E2E_TOKEN;
+  if (token === undefined)
+    throw new Error('FLEET_E2E_TOKEN is not set: run the e2e tests through playwright.config.ts');
+  return token;
+}
+
 /** One row of the module list, as the operator reads it. */
 export interface ModuleRow {
   readonly port: string;
@@ -31,8 +39,10 @@ export class StationPage {
     this.transcript = page.getByRole('list', { name: 'Transcript' });
   }
 
+  /** Opens the address `serve` prints (with the token), which lands on the UI with the token gone from it. */
   async open(): Promise<void> {
-    await this.page.goto('/');
+    await this.page.goto(`/?token=${stationToken()}`);
+    await expect(this.page).toHaveURL(/\/$/);
     await expect(this.page.getByRole('heading', { name: 'Fleet Station' })).toBeVisible();
     await expect(this.page.getByTestId('connection')).toHaveText('Connected');
   }

@@ -37,7 +37,7 @@ afterAll(async () => {
 async function post(name: string, body: unknown): Promise<unknown> {
   const response = await fetch(`${app.shell.url}/api/${name}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${app.shell.token}` },
     body: JSON.stringify(body),
   });
   return response.json();
@@ -58,7 +58,9 @@ describe('station over pseudo-terminals', () => {
 
   it('runs a guided command and reports an unplugged module over the socket', async () => {
     const path = fleet.modules[1]?.path ?? '';
-    const ws = new WebSocket(`ws://127.0.0.1:${app.shell.port}/ws`);
+    const ws = new WebSocket(`ws://127.0.0.1:${app.shell.port}/ws`, {
+      headers: { authorization: `Bearer ${app.shell.token}` },
+    });
     const messages: ServerMessage[] = [];
     const arrived = (accept: (m: ServerMessage) => boolean): Promise<ServerMessage> =>
       new Promise((resolve) => {

@@ -6,6 +6,9 @@ import { ParserPool } from '../at/worker/pool';
 import { EnginePort } from '../core/engine-port';
 import { Station } from '../core/station';
 import { startWebShell, type WebShell } from '../shell-web/server';
+
+/** For the command line, which reaches the web shell through this composition root only. */
+export { tokenEnvironmentVariable, tokenProblem } from '../shell-web/auth';
 import { SerialTransport } from '../transport/serial';
 import type { ByteTransport } from '../transport/types';
 
@@ -75,6 +78,10 @@ export interface StationAppOptions extends StationCoreOptions {
   readonly host: string;
   readonly port: number;
   readonly staticRoot: string;
+  /** The web shell's token (a fresh random one when absent). */
+  readonly token?: string;
+  /** Also serve on this Unix-domain socket (0600). */
+  readonly unixSocket?: string;
 }
 
 export interface StationApp extends StationRuntime {
@@ -91,6 +98,8 @@ export async function startStationApp(options: StationAppOptions): Promise<Stati
       staticRoot: options.staticRoot,
       host: options.host,
       port: options.port,
+      ...(options.token === undefined ? {} : { token: options.token }),
+      ...(options.unixSocket === undefined ? {} : { unixSocket: options.unixSocket }),
     });
     return {
       ...runtime,

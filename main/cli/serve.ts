@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ensureRenderer, rendererRoot } from '../app/renderer-assets';
-import { startStationApp } from '../app/station-app';
+import { startStationApp, tokenEnvironmentVariable, tokenProblem } from '../app/station-app';
 import { startVirtualFleet } from '../app/virtual-fleet';
 import type { CommandRegistrar } from './registrar';
 
@@ -9,6 +9,7 @@ interface ServeFlags {
   readonly host: string;
   readonly virtual?: number;
   readonly portPath: string[];
+  readonly socket?: string;
   readonly json: boolean;
   readonly openHint: boolean;
 }
@@ -26,6 +27,8 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 /**
  * `fleet-station serve`: the station with its web UI and API on the loopback interface. Without ports it runs the
  * embedded default (virtual modules and an embedded MQTT broker), so it works on any machine with no hardware.
+ * Every request needs the station's token: random at each start, or fixed for automation through the environment
+ * (FLEET_STATION_TOKEN; never a flag, which `ps` would show to every user).
  */
 export const registerServe: CommandRegistrar = (program) => {
   program.addCommand(
@@ -39,6 +42,10 @@ export const registerServe: CommandRegistrar = (program) => {
       )
       .option('--virtual <count>', 'virtual modules to run in-process (default 3 when no --port-path)', integer(0, 64))
       .option('--port-path <path>', 'a serial port with a module (repeatable)', collect, [])
+      .option(
+        '--socket <path>',
+        'also serve the API on this Unix-domain socket, mode 0600 (its file permission is the authentication)',
+      )
       .option('--json', 'print one JSON object when ready instead of text', false)
       .option('--open-hint', 'print a line telling the user where to open the UI', false)
       .action(async (flags: ServeFlags) => {
@@ -52,10 +59,21 @@ export const registerServe: CommandRegistrar = (program) => {
   );
 };
 
+/** The fixed token from the environment, checked, and then removed from it so that no child process inherits it. */
+function tokenFromEnvironment(): string | undefined {
+  const token = process.env[tokenEnvironmentVariable];
+  if (token === undefined || token === '') return undefined;
+  Reflect.deleteProperty(process.env, tokenEnvironmentVariable);
+  const problem = tokenProblem(token);
+  if (problem !== undefined) throw new Error(`${tokenEnvironmentVariable}: ${problem}`);
+  return token;
+}
+
 async function serve(flags: ServeFlags): Promise<void> {
   const log = (line: string): void => {
     if (!flags.json) process.stderr.write(`${line}\n`);
   };
+  const token = tokenFromEnvironment();
   const staticRoot = rendererRoot();
   if (!(await ensureRenderer(staticRoot, log)))
     log('warning: the UI is not built (npm run build); the API still works');
@@ -66,7 +84,10 @@ async function serve(flags: ServeFlags): Promise<void> {
     virtual: flags.virtual ?? (flags.portPath.length === 0 ? 3 : 0),
     portPaths: flags.portPath,
     startVirtualFleet,
+    ...(token === undefined ? {} : { token }),
+    ...(flags.socket === undefined ? {} : { unixSocket: flags.socket }),
   });
+  app.shell.onDidDropClient((client) => log(`closed a WebSocket client: ${client.reason}`));
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
@@ -78,15 +99,19 @@ async function serve(flags: ServeFlags): Promise<void> {
   const ready = {
     url: app.shell.url,
     port: app.shell.port,
+    token: app.shell.token,
+    openUrl: app.shell.openUrl,
+    socket: app.shell.unixSocket ?? null,
     broker: app.broker === undefined ? null : `mqtt://${app.broker.host}:${app.broker.port}`,
     modules: app.station.list().map((m) => m.port),
   };
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(ready)}\n`);
   } else {
-    process.stdout.write(`Fleet Station listening on ${ready.url}\n`);
+    process.stdout.write(`Fleet Station listening on ${ready.openUrl}\n`);
+    if (ready.socket !== null) process.stdout.write(`API also on the socket ${ready.socket} (mode 0600)\n`);
     if (ready.broker !== null) process.stdout.write(`embedded MQTT broker on ${ready.broker}\n`);
     process.stdout.write(`modules: ${ready.modules.join(', ') || '(none)'}\n`);
-    if (flags.openHint) process.stdout.write(`Open ${ready.url} in a browser. Ctrl+C stops the station.\n`);
+    if (flags.openHint) process.stdout.write(`Open ${ready.openUrl} in a browser. Ctrl+C stops the station.\n`);
   }
 }

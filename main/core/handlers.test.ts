@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { requestNames, requests, type Handlers } from '../../shared/contract';
-import { createDispatch, createHandlers } from './handlers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestNames, requests } from '../../shared/contract';
+import { createDispatch, createHandlers, type StationHandlers } from './handlers';
+import { InProcessTransport } from '../emulator/in-process-transport';
+import { createMqttClientSession } from '../emulator/net/session';
+import { VirtualModule } from '../emulator/virtual-module';
+import { waitForIdentified } from './wait-for';
 import { inThreadParserLink } from '../at/engine';
 import { EnginePort } from './engine-port';
 import { Station } from './station';
@@ -9,7 +13,7 @@ const station = new Station({ openPort: (t) => new EnginePort(t, inThreadParserL
 
 describe('handler table conformance', () => {
   it('has exactly one handler per contract request', () => {
-    const handlers: Handlers = createHandlers(station);
+    const handlers: StationHandlers = createHandlers(station);
     expect(Object.keys(handlers).sort()).toEqual([...requestNames].sort());
     for (const name of requestNames) expect(typeof handlers[name]).toBe('function');
   });
@@ -57,11 +61,53 @@ describe('dispatch validates input at runtime', () => {
   });
 
   it('turns a throwing handler into an internal error instead of a crash', async () => {
-    const throwing: Handlers = {
+    const throwing: StationHandlers = {
       ...createHandlers(station),
       listModules: () => Promise.reject(new Error('disk on fire')),
     };
     const result = await createDispatch(throwing)('listModules', {});
     expect(result).toEqual({ ok: false, error: { code: 'internal', message: 'listModules failed: disk on fire' } });
+  });
+});
+
+describe('dispatch passes the caller’s signal down to the AT port', () => {
+  const module = new VirtualModule({ index: 0, sessionFactory: createMqttClientSession, hostMap: new Map() });
+  const transport = new InProcessTransport(module, 'virtual:0');
+  const live = new Station({ openPort: (t) => new EnginePort(t, inThreadParserLink()) });
+  const dispatch = createDispatch(createHandlers(live));
+
+  beforeAll(async () => {
+    module.powerOn();
+    live.attach(transport);
+    await waitForIdentified(live);
+  });
+
+  afterAll(async () => {
+    await live.dispose();
+    await transport.close();
+    module.dispose();
+  });
+
+  const sent = (text: string): number => {
+    const lines = live.transcript('virtual:0', 2000);
+    return lines.ok ? lines.value.filter((l) => l.dir === 'tx' && l.text === text).length : -1;
+  };
+
+  it('a request whose caller has already gone is never written to the module', async () => {
+    const result = await dispatch('sendAt', { moduleId: 'virtual:0', line: 'AT+CSQ' }, { signal: AbortSignal.abort() });
+    expect(result).toMatchObject({ ok: false, error: { code: 'module-unavailable' } });
+    expect(result.ok ? '' : result.error.message).toMatch(/cancel/);
+    expect(sent('AT+CSQ')).toBe(0);
+  });
+
+  it('a request cancelled while queued behind another is dropped from the queue', async () => {
+    const caller = new AbortController();
+    const first = dispatch('sendAt', { moduleId: 'virtual:0', line: 'ATI' });
+    const second = dispatch('sendAt', { moduleId: 'virtual:0', line: 'AT+CIMI' }, { signal: caller.signal });
+    caller.abort();
+    expect(await first).toMatchObject({ ok: true });
+    expect(await second).toMatchObject({ ok: false, error: { code: 'module-unavailable' } });
+    expect(sent('AT+CIMI')).toBe(0);
+    expect(await dispatch('sendAt', { moduleId: 'virtual:0', line: 'AT+CIMI' })).toMatchObject({ ok: true });
   });
 });

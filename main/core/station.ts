@@ -109,8 +109,15 @@ export class Station {
     void this.identify(record);
   }
 
-  /** Sends one typed AT command (guided session). A module's ERROR is an outcome; failures are error data. */
-  async sendAt(moduleId: string, line: string): Promise<Result<AtOutcomeView>> {
+  /**
+   * Sends one typed AT command (guided session). A module's ERROR is an outcome; failures are error data.
+   * `signal` cancels it: removed from the port's queue, or abandoned in flight (the port is resynchronised).
+   */
+  async sendAt(
+    moduleId: string,
+    line: string,
+    options: { readonly signal?: AbortSignal | undefined } = {},
+  ): Promise<Result<AtOutcomeView>> {
     const record = this.modules.get(moduleId);
     if (record === undefined)
       return fail('unknown-module', `moduleId: no module "${moduleId.slice(0, 80)}" is attached`, 'moduleId');
@@ -134,7 +141,8 @@ export class Station {
     const previous = record.info.state;
     this.update(record, { state: 'busy' });
     try {
-      const outcome = redactOutcome(await record.port.run(rawRequest(command, redacted, this.commandTimeoutMs)));
+      const request = rawRequest(command, redacted, this.commandTimeoutMs);
+      const outcome = redactOutcome(await record.port.run(request, { signal: options.signal }));
       const decoded = decodeAnswer(command, outcome);
       return ok({
         moduleId,

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { MIMEType } from 'node:util';
 
 /**
  * The web shell only talks to pages it served itself: the Host header must name the loopback address it listens
@@ -42,4 +43,18 @@ export function securityHeaders(port: number): Record<string, string> {
     'Cross-Origin-Opener-Policy': 'same-origin',
     'Cross-Origin-Resource-Policy': 'same-origin',
   };
+}
+
+/**
+ * Whether a Content-Type header names JSON: the media type `application/json` (case-insensitive), with or without
+ * parameters (`; charset=utf-8`). Parsed as a MIME type (WHATWG), so `application/jsonfoo` or
+ * `application/json-patch+json` are not JSON here, and an unparsable header is not either.
+ */
+export function isJsonMediaType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  try {
+    return new MIMEType(contentType).essence === 'application/json';
+  } catch {
+    return false;
+  }
 }

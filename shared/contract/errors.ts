@@ -19,8 +19,10 @@ export const errorCodes = [
   'port-closed',
   /** The module's answer could not be understood. */
   'bad-response',
-  /** The caller is not allowed to talk to the station (wrong Origin/Host, untrusted sender). */
+  /** The caller is not allowed to talk to the station (no or wrong token, wrong Origin/Host, untrusted sender). */
   'forbidden',
+  /** The caller already has as many requests in progress as it may; it can retry once some have been answered. */
+  'too-many-requests',
   /** A fault inside the station; the message says what, without secrets. */
   'internal',
 ] as const;

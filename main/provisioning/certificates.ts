@@ -87,7 +87,8 @@ function keyType(key: KeyObject): { type: string; error?: string; warning?: stri
     const bits = details.modulusLength ?? 0;
     const type = `RSA ${bits}`;
     if (bits < 1024 || bits > 4096) return { type, error: `${type}: the module takes RSA keys of 2048-4096 bits` };
-    if (bits < 2048) return { type, warning: `${type} is weak: brokers and clouds may refuse it; use 2048 bits or more` };
+    if (bits < 2048)
+      return { type, warning: `${type} is weak: brokers and clouds may refuse it; use 2048 bits or more` };
     return { type };
   }
   if (kind === 'ec') {
@@ -139,11 +140,7 @@ export function checkTls(input: TlsCheckInput): TlsCheckResult {
   const keys: KeyFacts[] = [];
   const parsed = new Map<FileRole, Parsed>();
   const moduleDates = (role: FileRole): 'error' | 'warning' | 'skip' =>
-    role === 'verify.negative.cacert'
-      ? 'skip'
-      : role.startsWith('ssl.') && input.ignoreLocalTime
-        ? 'warning'
-        : 'error';
+    role === 'verify.negative.cacert' ? 'skip' : role.startsWith('ssl.') && input.ignoreLocalTime ? 'warning' : 'error';
 
   for (const [role, file] of input.files) {
     if (KEY_ROLES.includes(role)) {
@@ -180,7 +177,8 @@ export function checkTls(input: TlsCheckInput): TlsCheckResult {
         ...(cert.subjectAltName !== undefined ? { subjectAltName: cert.subjectAltName } : {}),
         ...(eku.length > 0 ? { extendedKeyUsage: eku } : {}),
       });
-      const which = certs.length > 1 ? `certificate ${index + 1} (${shortName(cert.subject)})` : shortName(cert.subject);
+      const which =
+        certs.length > 1 ? `certificate ${index + 1} (${shortName(cert.subject)})` : shortName(cert.subject);
       if (type.error !== undefined) issues.error(role, `${which}: ${type.error}`);
       if (type.warning !== undefined) issues.warn(role, `${which}: ${type.warning}`);
       const dates = moduleDates(role);
@@ -200,7 +198,10 @@ export function checkTls(input: TlsCheckInput): TlsCheckResult {
         if (selfSigned) {
           issues.warn(role, `${which} is not a CA but self-signed: it is trusted only as the broker's own certificate`);
         } else {
-          issues.error(role, `${which} is not a CA (no basicConstraints CA:TRUE): it cannot sign the broker's certificate`);
+          issues.error(
+            role,
+            `${which} is not a CA (no basicConstraints CA:TRUE): it cannot sign the broker's certificate`,
+          );
         }
       }
     });
@@ -308,7 +309,10 @@ function checkClient(
   }
   const key = parsed.get(keyRole)?.key;
   if (key !== undefined && !leaf.checkPrivateKey(key)) {
-    issues.error(keyRole, `does not match ${certRole} (${shortName(leaf.subject)}): the key belongs to another certificate`);
+    issues.error(
+      keyRole,
+      `does not match ${certRole} (${shortName(leaf.subject)}): the key belongs to another certificate`,
+    );
   }
   const cas = caRole === undefined ? undefined : parsed.get(caRole)?.certs;
   const top = certs.at(-1);

@@ -195,7 +195,14 @@ export function compilePlan(
   };
   const secrets = new Set<string>();
   const rendered = new Map<string, string>();
-  const values = { imei: unit.imei, iccid: unit.iccid, imsi: unit.imsi, run_id: unit.runId, nonce: unit.nonce, row: unit.row };
+  const values = {
+    imei: unit.imei,
+    iccid: unit.iccid,
+    imsi: unit.imsi,
+    run_id: unit.runId,
+    nonce: unit.nonce,
+    row: unit.row,
+  };
 
   for (const field of templateFields(profile)) {
     const parsed = parseTemplate(field.template);
@@ -294,7 +301,12 @@ export function compilePlan(
   const { auth } = profile;
   const connect =
     auth.mode === 'password'
-      ? { clientId: text('auth.client_id'), username: text('auth.username'), password: text('auth.password'), pktTimeoutS }
+      ? {
+          clientId: text('auth.client_id'),
+          username: text('auth.username'),
+          password: text('auth.password'),
+          pktTimeoutS,
+        }
       : auth.mode === 'onenet'
         ? { clientId: text('auth.device_name'), pktTimeoutS }
         : { clientId: text('auth.client_id'), pktTimeoutS };

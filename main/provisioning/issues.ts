@@ -17,7 +17,8 @@ export const DOCUMENT_PATH = '(document)';
 
 /** One line per issue, the way the CLI prints them: `mqtt.keepalive: 0-3600 s, got 7200`. */
 export function formatIssue(issue: ProfileIssue): string {
-  const where = issue.line === undefined ? '' : ` (line ${issue.line}${issue.column === undefined ? '' : `:${issue.column}`})`;
+  const where =
+    issue.line === undefined ? '' : ` (line ${issue.line}${issue.column === undefined ? '' : `:${issue.column}`})`;
   return `${issue.path}${where}: ${issue.message}`;
 }
 

@@ -151,7 +151,11 @@ export async function loadProfileText(
   try {
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    return { ok: false, errors: [{ path: DOCUMENT_PATH, message: error instanceof Error ? error.message : 'unreadable' }], ...empty };
+    return {
+      ok: false,
+      errors: [{ path: DOCUMENT_PATH, message: error instanceof Error ? error.message : 'unreadable' }],
+      ...empty,
+    };
   }
   const parsed = profileSchema.safeParse(raw);
   if (!parsed.success) {

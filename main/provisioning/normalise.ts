@@ -1,8 +1,24 @@
 import { IssueList, type Checked } from './issues';
-import { AUTH_DEFAULTS, DEFAULT_PAYLOAD, type Auth, type MqttValue, type Observer, type Profile, type SslSection, type Verify } from './profile';
+import {
+  AUTH_DEFAULTS,
+  DEFAULT_PAYLOAD,
+  type Auth,
+  type MqttValue,
+  type Observer,
+  type Profile,
+  type SslSection,
+  type Verify,
+} from './profile';
 import type { ProfileDocument } from './schema';
 import { describeIntRule } from './schema';
-import { filesForSeclevel, MQTT_SUBCOMMANDS, SSL_FILES, SSL_PARAMETERS, type MqttSubCommand, type SslFileParam } from './settings';
+import {
+  filesForSeclevel,
+  MQTT_SUBCOMMANDS,
+  SSL_FILES,
+  SSL_PARAMETERS,
+  type MqttSubCommand,
+  type SslFileParam,
+} from './settings';
 import { templateFields } from './template-fields';
 import { isBuiltInPlaceholder, isRunPlaceholder, isSecretColumn, parseTemplate, placeholdersOf } from './templates';
 import { checkLiteral, checkText } from './text-rules';
@@ -83,7 +99,7 @@ function normaliseMqtt(given: Loose, issues: IssueList): Record<string, MqttValu
     if (formatGiven && dataformat.send_mode !== sendMode) {
       issues.error(
         'mqtt.dataformat.send_mode',
-        'differs from mqtt.send/mode: both set the module\'s one sending format (0 string, 1 hex)',
+        "differs from mqtt.send/mode: both set the module's one sending format (0 string, 1 hex)",
       );
     } else {
       out.dataformat = { ...dataformat, send_mode: sendMode };
@@ -124,7 +140,13 @@ function normaliseSsl(given: Loose, columns: readonly string[] | undefined, issu
   }
   const pair: readonly SslFileParam[] = ['clientcert', 'clientkey'];
   for (const [file, other] of [pair, [...pair].reverse()] as const) {
-    if (file !== undefined && other !== undefined && out[file] !== undefined && out[other] === undefined && needed.includes(file)) {
+    if (
+      file !== undefined &&
+      other !== undefined &&
+      out[file] !== undefined &&
+      out[other] === undefined &&
+      needed.includes(file)
+    ) {
       issues.error(`ssl.${other}`, `required with ssl.${file}: the client's certificate and key go together`);
     }
   }
@@ -195,10 +217,14 @@ function normaliseObserver(
   }
   const secure = /^(mqtts|tls|wss):/.test(url);
   for (const key of ['ca', 'cert', 'key'] as const) {
-    if (given[key] !== undefined && !secure) issues.error(`${path}.${key}`, 'only with TLS (an mqtts://, tls:// or wss:// URL, or tls 1)');
+    if (given[key] !== undefined && !secure)
+      issues.error(`${path}.${key}`, 'only with TLS (an mqtts://, tls:// or wss:// URL, or tls 1)');
   }
   if ((given.cert === undefined) !== (given.key === undefined)) {
-    issues.error(`${path}.${given.cert === undefined ? 'cert' : 'key'}`, "required with the other: the observer's certificate and key go together");
+    issues.error(
+      `${path}.${given.cert === undefined ? 'cert' : 'key'}`,
+      "required with the other: the observer's certificate and key go together",
+    );
   }
   if (given.password_env !== undefined && given.username === undefined) {
     issues.error(`${path}.username`, 'required with password_env (MQTT sends a password only with a user name)');
@@ -225,7 +251,10 @@ function checkTemplates(profile: Profile, columns: readonly string[] | undefined
   for (const field of templateFields(profile)) {
     const parsed = parseTemplate(field.template);
     if (!parsed.ok) {
-      issues.error(field.path, field.sensitivity === 'secret' ? 'a malformed placeholder (check the braces)' : parsed.message);
+      issues.error(
+        field.path,
+        field.sensitivity === 'secret' ? 'a malformed placeholder (check the braces)' : parsed.message,
+      );
       continue;
     }
     const { template } = parsed;
@@ -237,7 +266,10 @@ function checkTemplates(profile: Profile, columns: readonly string[] | undefined
     const names = placeholdersOf(template);
     for (const name of names) {
       if (isRunPlaceholder(name) && !field.runValues) {
-        issues.error(field.path, `{${name}} belongs to one run of one unit: only verify.topic and verify.payload may use it`);
+        issues.error(
+          field.path,
+          `{${name}} belongs to one run of one unit: only verify.topic and verify.payload may use it`,
+        );
       } else if (!isBuiltInPlaceholder(name) && isSecretColumn(name) && field.sensitivity === 'logged') {
         issues.error(
           field.path,
@@ -254,7 +286,7 @@ function checkTemplates(profile: Profile, columns: readonly string[] | undefined
       issues.error(
         field.path,
         `must come from a secret manifest column such as ${SECRET_EXAMPLE[field.path] ?? '{password}'}: ` +
-          'a secret written in a profile (or made of the unit\'s identity) is no secret; credentials belong in the manifest',
+          "a secret written in a profile (or made of the unit's identity) is no secret; credentials belong in the manifest",
       );
     }
     if (names.length === 0) {
@@ -263,7 +295,7 @@ function checkTemplates(profile: Profile, columns: readonly string[] | undefined
     }
   }
   if (!placeholdersOf(parseTemplateOrEmpty(profile.verify.payload)).includes('nonce')) {
-    issues.error('verify.payload', 'must contain {nonce}, so the message that comes back is this run\'s and no other');
+    issues.error('verify.payload', "must contain {nonce}, so the message that comes back is this run's and no other");
   }
 }
 
@@ -280,10 +312,15 @@ export function normaliseProfile(doc: ProfileDocument, options: NormaliseOptions
   const broker = { host: doc.broker.host, port: doc.broker.port };
   const given = doc.verify;
   if (given.negative !== undefined && (ssl === undefined || ssl.seclevel === 0 || ssl.seclevel === undefined)) {
-    issues.error('verify.negative', 'needs an "ssl" section with seclevel 1 or 2: only then does the module check the CA');
+    issues.error(
+      'verify.negative',
+      'needs an "ssl" section with seclevel 1 or 2: only then does the module check the CA',
+    );
   }
   const observer =
-    given.observer === undefined ? undefined : normaliseObserver(given.observer, { broker, ssl: ssl !== undefined }, issues);
+    given.observer === undefined
+      ? undefined
+      : normaliseObserver(given.observer, { broker, ssl: ssl !== undefined }, issues);
   const verify: Verify = {
     topic: given.topic,
     qos: given.qos === 2 ? 2 : given.qos === 1 ? 1 : 0,

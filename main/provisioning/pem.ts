@@ -45,7 +45,8 @@ export function parsePem(bytes: Uint8Array): PemParse {
   }
   const lines = content.split(/\r\n|\r|\n/);
   const blocks: PemBlock[] = [];
-  let open: { label: string; line: number; headers: Record<string, string>; body: string; inHeaders: boolean } | undefined;
+  let open:
+    { label: string; line: number; headers: Record<string, string>; body: string; inHeaders: boolean } | undefined;
   for (const [index, raw] of lines.entries()) {
     const line = raw.trim();
     if (open === undefined) {
@@ -56,7 +57,10 @@ export function parsePem(bytes: Uint8Array): PemParse {
     const end = END.exec(line);
     if (end?.[1] !== undefined) {
       if (end[1] !== open.label) {
-        return { ok: false, message: `line ${index + 1}: BEGIN ${open.label} (line ${open.line}) ends with END ${end[1]}` };
+        return {
+          ok: false,
+          message: `line ${index + 1}: BEGIN ${open.label} (line ${open.line}) ends with END ${end[1]}`,
+        };
       }
       if (open.body.length === 0 || open.body.length % 4 !== 0 || /=[^=]/.test(open.body)) {
         return { ok: false, message: `the ${open.label} block at line ${open.line} is not valid base64` };

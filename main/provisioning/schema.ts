@@ -167,7 +167,9 @@ const broker = strict(
 function mqttParamRule(sub: MqttSubCommand, index: number) {
   const param = sub.params[index];
   if (param === undefined) throw new RangeError(`${sub.name}: no parameter ${index}`);
-  return param.kind === 'int' ? intRule(param) : templateRule(`${param.name}: ${param.minBytes}-${param.maxBytes} bytes`);
+  return param.kind === 'int'
+    ? intRule(param)
+    : templateRule(`${param.name}: ${param.minBytes}-${param.maxBytes} bytes`);
 }
 
 function mqttSubRule(sub: MqttSubCommand) {
@@ -187,8 +189,12 @@ function sectionElsewhere(message: string) {
 const mqttShape: Record<string, z.ZodType> = {};
 for (const sub of MQTT_SUBCOMMANDS) mqttShape[sub.name] = mqttSubRule(sub).optional();
 mqttShape.ssl = sectionElsewhere('set by the profile\'s "ssl" section (AT+QMTCFG="ssl",client,1,ctx)').optional();
-mqttShape.aliauth = sectionElsewhere('set by "auth": { "mode": "aliauth", ... } with the unit\'s own credentials').optional();
-mqttShape.onenet = sectionElsewhere('set by "auth": { "mode": "onenet", ... } with the unit\'s own credentials').optional();
+mqttShape.aliauth = sectionElsewhere(
+  'set by "auth": { "mode": "aliauth", ... } with the unit\'s own credentials',
+).optional();
+mqttShape.onenet = sectionElsewhere(
+  'set by "auth": { "mode": "onenet", ... } with the unit\'s own credentials',
+).optional();
 const mqtt = z.strictObject(mqttShape, {
   error: (issue) =>
     issue.code === 'unrecognized_keys'
@@ -284,7 +290,7 @@ const observer = strict(
     ca: fileRule('the CA certificate the observer trusts (PEM)').optional(),
     cert: fileRule("the observer's client certificate (PEM)").optional(),
     key: fileRule("the observer's private key (PEM)").optional(),
-    username: stringRule('the user name of the station\'s observer client').optional(),
+    username: stringRule("the user name of the station's observer client").optional(),
     password_env: rule((value): string | Refusal => {
       if (typeof value !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
         return new Refusal(`the name of an environment variable holding the password, got ${describeValue(value)}`);
@@ -302,7 +308,10 @@ const verify = strict(
     qos: intRule({ min: 0, max: 2, meanings: { 0: 'at most once', 1: 'at least once', 2: 'exactly once' } }),
     payload: templateRule('the payload template of the round trip').optional(),
     observer: observer.optional(),
-    negative: strict({ cacert: fileRule('a CA certificate that did NOT sign the broker\'s certificate') }, 'verify.negative').optional(),
+    negative: strict(
+      { cacert: fileRule("a CA certificate that did NOT sign the broker's certificate") },
+      'verify.negative',
+    ).optional(),
   },
   'verify',
 );

@@ -56,9 +56,19 @@ const FLAG = { kind: 'int', min: 0, max: 1 } as const;
 const QOS_MEANINGS = { 0: 'at most once', 1: 'at least once', 2: 'exactly once' } as const;
 
 const WILL_HEAD: readonly MqttParam[] = [
-  { ...FLAG, name: 'will_fg', meanings: { 0: 'ignore the Will flag configuration', 1: 'require the Will flag configuration' }, default: { value: 0, source: 'spec' } },
+  {
+    ...FLAG,
+    name: 'will_fg',
+    meanings: { 0: 'ignore the Will flag configuration', 1: 'require the Will flag configuration' },
+    default: { value: 0, source: 'spec' },
+  },
   { kind: 'int', name: 'will_qos', min: 0, max: 2, meanings: QOS_MEANINGS, default: { value: 0, source: 'spec' } },
-  { ...FLAG, name: 'will_retain', meanings: { 0: 'not retained', 1: 'retained' }, default: { value: 0, source: 'spec' } },
+  {
+    ...FLAG,
+    name: 'will_retain',
+    meanings: { 0: 'not retained', 1: 'retained' },
+    default: { value: 0, source: 'spec' },
+  },
   { kind: 'text', name: 'willtopic', minBytes: 1, maxBytes: 256 },
 ];
 
@@ -68,7 +78,14 @@ export const MQTT_SUBCOMMANDS: readonly MqttSubCommand[] = [
     name: 'version',
     title: 'Configure the MQTT protocol version',
     params: [
-      { kind: 'int', name: 'vsn', min: 3, max: 4, meanings: { 3: 'MQTT 3.1', 4: 'MQTT 3.1.1' }, default: { value: 3, source: 'spec' } },
+      {
+        kind: 'int',
+        name: 'vsn',
+        min: 3,
+        max: 4,
+        meanings: { 3: 'MQTT 3.1', 4: 'MQTT 3.1.1' },
+        default: { value: 3, source: 'spec' },
+      },
     ],
   },
   {
@@ -101,7 +118,12 @@ export const MQTT_SUBCOMMANDS: readonly MqttSubCommand[] = [
     params: [
       { kind: 'int', name: 'pkt_timeout', min: 1, max: 60, unit: 's', default: { value: 5, source: 'spec' } },
       { kind: 'int', name: 'retry_times', min: 0, max: 10, default: { value: 3, source: 'spec' } },
-      { ...FLAG, name: 'timeout_notice', meanings: { 0: 'not report', 1: 'report' }, default: { value: 0, source: 'spec' } },
+      {
+        ...FLAG,
+        name: 'timeout_notice',
+        meanings: { 0: 'not report', 1: 'report' },
+        default: { value: 0, source: 'spec' },
+      },
     ],
   },
   {
@@ -144,7 +166,9 @@ export const MQTT_SUBCOMMANDS: readonly MqttSubCommand[] = [
   {
     name: 'send/mode',
     title: 'Configure the MQTT message sending mode',
-    params: [{ ...FLAG, name: 'send_mode', meanings: { 0: 'string', 1: 'hex' }, default: { value: 0, source: 'power-on' } }],
+    params: [
+      { ...FLAG, name: 'send_mode', meanings: { 0: 'string', 1: 'hex' }, default: { value: 0, source: 'power-on' } },
+    ],
   },
   {
     name: 'dataformat',
@@ -170,7 +194,12 @@ export const MQTT_SUBCOMMANDS: readonly MqttSubCommand[] = [
     name: 'edit/timeout',
     title: 'Configure the timeout of message editing',
     params: [
-      { ...FLAG, name: 'enable_timeout', meanings: { 0: 'disable', 1: 'enable' }, default: { value: 0, source: 'power-on' } },
+      {
+        ...FLAG,
+        name: 'enable_timeout',
+        meanings: { 0: 'disable', 1: 'enable' },
+        default: { value: 0, source: 'power-on' },
+      },
       { kind: 'int', name: 'edit_timeout', min: 1, max: 180, unit: 's' },
     ],
     gatedBy: 'enable_timeout',

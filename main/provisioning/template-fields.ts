@@ -63,7 +63,10 @@ export function templateFields(profile: Profile): TemplateField[] {
     sensitivity: Sensitivity,
     runValues = false,
   ): TemplateField => ({ path, template, rule, sensitivity, runValues });
-  const fields: TemplateField[] = [...mqttFields('will', profile.mqtt.will), ...mqttFields('willex', profile.mqtt.willex)];
+  const fields: TemplateField[] = [
+    ...mqttFields('will', profile.mqtt.will),
+    ...mqttFields('willex', profile.mqtt.willex),
+  ];
   const { auth } = profile;
   switch (auth.mode) {
     case 'none':

@@ -5,8 +5,7 @@
  */
 
 export type TemplatePart =
-  | { readonly kind: 'text'; readonly text: string }
-  | { readonly kind: 'placeholder'; readonly name: string };
+  { readonly kind: 'text'; readonly text: string } | { readonly kind: 'placeholder'; readonly name: string };
 
 export interface Template {
   readonly source: string;
@@ -46,7 +45,8 @@ export function isSecretColumn(name: string): boolean {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
-export type TemplateParse = { readonly ok: true; readonly template: Template } | { readonly ok: false; readonly message: string };
+export type TemplateParse =
+  { readonly ok: true; readonly template: Template } | { readonly ok: false; readonly message: string };
 
 /** Splits a template into text and placeholders; a stray brace or a bad name is refused with the reason. */
 export function parseTemplate(source: string): TemplateParse {
@@ -108,7 +108,8 @@ export interface TemplateValues {
   readonly row?: Readonly<Record<string, string>>;
 }
 
-export type TemplateRender = { readonly ok: true; readonly value: string } | { readonly ok: false; readonly message: string };
+export type TemplateRender =
+  { readonly ok: true; readonly value: string } | { readonly ok: false; readonly message: string };
 
 function lookup(name: string, values: TemplateValues): string | undefined {
   switch (name) {

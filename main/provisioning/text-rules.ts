@@ -38,7 +38,8 @@ function checkForbidden(value: string, rule: FieldRule): string | undefined {
 export function checkText(value: string, rule: FieldRule): string | undefined {
   if (rule.kind === 'prompt') {
     const bytes = byteLength(value);
-    if (bytes < rule.minBytes) return rule.minBytes === 1 ? 'must not be empty' : `must be at least ${rule.minBytes} bytes`;
+    if (bytes < rule.minBytes)
+      return rule.minBytes === 1 ? 'must not be empty' : `must be at least ${rule.minBytes} bytes`;
     if (bytes > rule.maxBytes) return `must be at most ${rule.maxBytes} bytes, got ${bytes}`;
     return checkForbidden(value, rule);
   }

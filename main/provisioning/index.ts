@@ -32,7 +32,7 @@ export {
   type LoadOptions,
   type ProfileLoad,
 } from './load';
-export { normaliseProfile, requiredColumns, type NormaliseOptions } from './normalise';
+export { checkProfileDocument, normaliseProfile, requiredColumns, type NormaliseOptions } from './normalise';
 export { encodePem, parsePem, type PemBlock, type PemParse } from './pem';
 export type { Auth, MqttSection, Observer, Profile, SslSection, Verify } from './profile';
 export { PROFILE_FORMAT, profileSchema, type ProfileDocument } from './schema';

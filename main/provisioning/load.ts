@@ -5,10 +5,9 @@ import { MAX_UPLOAD_BYTES } from '../at/commands/files';
 import { checkTls, type CertificateFacts, type FileRole, type KeyFacts, type PemFile } from './certificates';
 import { profileHash } from './hash';
 import { DOCUMENT_PATH, type ProfileIssue } from './issues';
-import { normaliseProfile, requiredColumns } from './normalise';
+import { checkProfileDocument, requiredColumns } from './normalise';
 import { parsePem } from './pem';
 import type { Profile } from './profile';
-import { profileIssues, profileSchema } from './schema';
 import { filesForSeclevel } from './settings';
 
 /**
@@ -63,6 +62,10 @@ export type ProfileLoad =
     });
 
 const MAX_PROFILE_BYTES = 1_048_576;
+
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 function reason(error: unknown): string {
   if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
@@ -157,15 +160,12 @@ export async function loadProfileText(
       ...empty,
     };
   }
-  const parsed = profileSchema.safeParse(raw);
-  if (!parsed.success) {
-    return { ok: false, errors: profileIssues(parsed.error).map((issue) => locate(doc, lines, issue)), ...empty };
-  }
-  const normal = normaliseProfile(parsed.data, options.columns === undefined ? {} : { columns: options.columns });
+  const normal = checkProfileDocument(raw, options.columns === undefined ? {} : { columns: options.columns });
   if (!normal.ok) {
+    const name = isRecord(raw) && typeof raw.name === 'string' ? raw.name : undefined;
     return {
       ok: false,
-      name: parsed.data.name,
+      ...(name !== undefined ? { name } : {}),
       errors: normal.errors.map((issue) => locate(doc, lines, issue)),
       ...empty,
       warnings: normal.warnings,

@@ -9,8 +9,7 @@ import {
   type SslSection,
   type Verify,
 } from './profile';
-import type { ProfileDocument } from './schema';
-import { describeIntRule } from './schema';
+import { describeIntRule, profileIssues, profileSchema, type ProfileDocument } from './schema';
 import {
   filesForSeclevel,
   MQTT_SUBCOMMANDS,
@@ -341,6 +340,13 @@ export function normaliseProfile(doc: ProfileDocument, options: NormaliseOptions
   };
   checkTemplates(profile, options.columns, issues);
   return issues.result(profile);
+}
+
+/** The schema and then normalisation: a parsed document (from YAML or JSON) to a profile, or every issue. */
+export function checkProfileDocument(raw: unknown, options: NormaliseOptions = {}): Checked<Profile> {
+  const parsed = profileSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, errors: profileIssues(parsed.error), warnings: [] };
+  return normaliseProfile(parsed.data, options);
 }
 
 /**

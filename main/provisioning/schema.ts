@@ -205,9 +205,7 @@ const mqtt = z.strictObject(mqttShape, {
 });
 
 function sslParamRule(parameter: SslParameter) {
-  return parameter.param.kind === 'int'
-    ? intRule(parameter.param)
-    : hexRule(`${parameter.name}: a TLS cipher suite code`);
+  return parameter.param.kind === 'int' ? intRule(parameter.param) : hexRule('a TLS cipher suite code');
 }
 
 const sslShape: Record<string, z.ZodType> = {

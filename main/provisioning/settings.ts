@@ -145,7 +145,7 @@ export const MQTT_SUBCOMMANDS: readonly MqttSubCommand[] = [
       {
         ...FLAG,
         name: 'msg_recv_mode',
-        meanings: { 0: 'message contained in the URC', 1: 'message not contained in the URC (read with AT+QMTRECV)' },
+        meanings: { 0: 'message contained in the URC', 1: 'message not contained in the URC, read with AT+QMTRECV' },
         default: { value: 0, source: 'power-on' },
       },
       {

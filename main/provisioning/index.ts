@@ -33,6 +33,7 @@ export {
   type ProfileLoad,
 } from './load';
 export { checkProfileDocument, normaliseProfile, requiredColumns, type NormaliseOptions } from './normalise';
+export { expectedQmtcfg, expectedSsl, qmtcfgDifference, sslDifference } from './readback';
 export { encodePem, parsePem, type PemBlock, type PemParse } from './pem';
 export type { Auth, MqttSection, Observer, Profile, SslSection, Verify } from './profile';
 export { PROFILE_FORMAT, profileSchema, type ProfileDocument } from './schema';

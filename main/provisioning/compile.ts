@@ -341,6 +341,12 @@ export function compilePlan(
     const cert = bytes('verify.observer.cert');
     const key = bytes('verify.observer.key');
     if (loaded.observerPassword !== undefined) secrets.add(loaded.observerPassword);
+    else if (watch.password_env !== undefined) {
+      issues.error(
+        'verify.observer.password_env',
+        `the environment variable ${watch.password_env} is not set on this station: the observer cannot log in`,
+      );
+    }
     observer = {
       url: watch.url,
       ...(ca !== undefined ? { ca } : {}),

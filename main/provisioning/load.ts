@@ -183,14 +183,17 @@ export async function loadProfileText(
   let observerPassword: string | undefined;
   const passwordEnv = profile.verify.observer?.password_env;
   if (passwordEnv !== undefined) {
-    observerPassword = (options.env ?? process.env)[passwordEnv];
-    if (observerPassword === undefined || observerPassword === '') {
-      errors.push(
+    const value = (options.env ?? process.env)[passwordEnv];
+    if (value === undefined || value === '') {
+      // The profile may be checked away from the station that runs it: a warning here, an error in compilePlan.
+      warnings.push(
         locate(doc, lines, {
           path: 'verify.observer.password_env',
-          message: `the environment variable ${passwordEnv} is not set on this station`,
+          message: `the environment variable ${passwordEnv} is not set here: the observer cannot log in until it is`,
         }),
       );
+    } else {
+      observerPassword = value;
     }
   }
   const tls = checkTls({ files, ignoreLocalTime: profile.ssl?.ignorelocaltime === 1, now: options.now ?? new Date() });

@@ -111,6 +111,19 @@ export function namedFiles(profile: Profile): [FileRole, string][] {
   return files.filter((entry): entry is [FileRole, string] => entry[1] !== undefined);
 }
 
+/** Issues in the order of the file (those without a position last, in the order found). */
+function inFileOrder(issues: readonly ProfileIssue[]): ProfileIssue[] {
+  return issues
+    .map((issue, index) => ({ issue, index }))
+    .sort(
+      (a, b) =>
+        (a.issue.line ?? Infinity) - (b.issue.line ?? Infinity) ||
+        (a.issue.column ?? 0) - (b.issue.column ?? 0) ||
+        a.index - b.index,
+    )
+    .map(({ issue }) => issue);
+}
+
 /** Adds the line and column of the key a path names, where the document has it (or its nearest parent). */
 function locate(doc: Document, lines: LineCounter, issue: ProfileIssue): ProfileIssue {
   if (issue.path === DOCUMENT_PATH || issue.line !== undefined) return issue;
@@ -138,13 +151,14 @@ export async function loadProfileText(
 ): Promise<ProfileLoad> {
   const empty = { warnings: [], certificates: [], keys: [] };
   const lines = new LineCounter();
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter: lines });
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, lineCounter: lines });
   if (doc.errors.length > 0) {
     const errors = doc.errors.map((error) => {
       const at = error.linePos?.[0];
       return {
         path: DOCUMENT_PATH,
-        message: `not valid YAML or JSON: ${error.message.split('\n')[0] ?? ''}`,
+        // The message's first line, without the position (given as line and column instead).
+        message: `not valid YAML or JSON: ${(error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`,
         ...(at ? { line: at.line, column: at.col } : {}),
       };
     });
@@ -166,7 +180,7 @@ export async function loadProfileText(
     return {
       ok: false,
       ...(name !== undefined ? { name } : {}),
-      errors: normal.errors.map((issue) => locate(doc, lines, issue)),
+      errors: inFileOrder(normal.errors.map((issue) => locate(doc, lines, issue))),
       ...empty,
       warnings: normal.warnings,
     };
@@ -199,7 +213,7 @@ export async function loadProfileText(
   const tls = checkTls({ files, ignoreLocalTime: profile.ssl?.ignorelocaltime === 1, now: options.now ?? new Date() });
   errors.push(...tls.errors.map((issue) => locate(doc, lines, issue)));
   warnings.push(...tls.warnings.map((issue) => locate(doc, lines, issue)));
-  const report = { warnings, certificates: tls.certificates, keys: tls.keys };
+  const report = { warnings: inFileOrder(warnings), certificates: tls.certificates, keys: tls.keys };
   const allRead = files.size === namedFiles(profile).length;
   const hash = allRead
     ? profileHash(
@@ -208,7 +222,13 @@ export async function loadProfileText(
       )
     : undefined;
   if (errors.length > 0 || hash === undefined) {
-    return { ok: false, errors, name: profile.name, ...(hash !== undefined ? { hash } : {}), ...report };
+    return {
+      ok: false,
+      errors: inFileOrder(errors),
+      name: profile.name,
+      ...(hash !== undefined ? { hash } : {}),
+      ...report,
+    };
   }
   return {
     ok: true,

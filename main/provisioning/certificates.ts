@@ -226,7 +226,7 @@ export function checkTls(input: TlsCheckInput): TlsCheckResult {
 function parseCertificates(file: PemFile, issues: IssueList): X509Certificate[] | undefined {
   const certs: X509Certificate[] = [];
   let failed = false;
-  file.blocks.forEach((block, index) => {
+  for (const [index, block] of file.blocks.entries()) {
     if (block.label.includes('PRIVATE KEY')) {
       issues.error(file.role, `holds a private key (block ${index + 1}): this file takes certificates only`);
       failed = true;
@@ -241,7 +241,7 @@ function parseCertificates(file: PemFile, issues: IssueList): X509Certificate[] 
         failed = true;
       }
     }
-  });
+  }
   return failed ? undefined : certs;
 }
 

@@ -14,7 +14,8 @@ const HEADER = 'fleet-station profile hash 1\n';
 /** JSON with object keys sorted at every level (arrays keep their order). */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') {
-    const json = JSON.stringify(value);
+    // JSON.stringify returns undefined for undefined, functions and symbols (its type does not say so).
+    const json = JSON.stringify(value) as string | undefined;
     if (json === undefined) throw new TypeError(`canonicalJson: ${typeof value} has no JSON form`);
     return json;
   }

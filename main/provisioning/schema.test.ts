@@ -270,7 +270,10 @@ verify: {topic: "fleet/{imei}/selftest", qos: 1}
   });
 
   it('demands strings where YAML would lose digits, and says why', () => {
-    const onenet = withValue(RICH_ONENET, 'auth.product_id', 8944500000000000001);
+    // What YAML makes of an unquoted 19-digit product id.
+    const unquoted: unknown = parseYaml('product_id: 8944500000000000001');
+    const lossy = (unquoted as { product_id: number }).product_id;
+    const onenet = withValue(RICH_ONENET, 'auth.product_id', lossy);
     expect(errorsOf(checkProfileDocument(onenet))).toEqual([
       {
         path: 'auth.product_id',

@@ -142,9 +142,7 @@ function strict<S extends z.core.$ZodLooseShape>(shape: S, what: string) {
     error: (issue) =>
       issue.code === 'unrecognized_keys'
         ? `unknown key (${what} takes: ${known})`
-        : issue.code === 'invalid_type'
-          ? `${what} (an object of ${known}), got ${describeValue(issue.input)}`
-          : undefined,
+        : `${what} (an object of ${known}), got ${describeValue(issue.input)}`,
   });
 }
 
@@ -199,9 +197,7 @@ const mqtt = z.strictObject(mqttShape, {
   error: (issue) =>
     issue.code === 'unrecognized_keys'
       ? `not an AT+QMTCFG sub-command (the mqtt section takes: ${MQTT_SUBCOMMANDS.map((s) => s.name).join(', ')})`
-      : issue.code === 'invalid_type'
-        ? `an object of AT+QMTCFG sub-commands, got ${describeValue(issue.input)}`
-        : undefined,
+      : `an object of AT+QMTCFG sub-commands, got ${describeValue(issue.input)}`,
 });
 
 function sslParamRule(parameter: SslParameter) {
@@ -218,7 +214,8 @@ for (const parameter of SSL_PARAMETERS) sslShape[parameter.name] = sslParamRule(
 const ssl = strict(sslShape, 'ssl');
 
 const clientId = templateRule('the MQTT client id (AT+QMTCONN <clientID>)').optional();
-const authModes = ['none', 'password', 'aliauth', 'onenet'] as const;
+
+const modes = 'none, password, aliauth or onenet';
 
 const auth = z.discriminatedUnion(
   'mode',
@@ -254,12 +251,15 @@ const auth = z.discriminatedUnion(
     ),
   ],
   {
-    error: (issue) =>
-      issue.code === 'invalid_union'
-        ? `${authModes.join(', ')}, got ${describeValue(issue.input)}`
-        : issue.code === 'invalid_type'
-          ? `an object with "mode" (${authModes.join(', ')}), got ${describeValue(issue.input)}`
-          : undefined,
+    error: (issue) => {
+      // Typed as invalid_union only, but a value that is not an object arrives here as invalid_type.
+      const code: string = issue.code;
+      const input = issue.input;
+      const mode = typeof input === 'object' && input !== null && 'mode' in input ? input.mode : undefined;
+      if (code === 'invalid_union')
+        return mode === undefined ? `required: ${modes}` : `${modes}, got ${describeValue(mode)}`;
+      return `an object with "mode" (${modes}), got ${describeValue(input)}`;
+    },
   },
 );
 
@@ -340,9 +340,7 @@ export const profileSchema = z.strictObject(
     error: (issue) =>
       issue.code === 'unrecognized_keys'
         ? `unknown key (a profile takes: ${keys.join(', ')})`
-        : issue.code === 'invalid_type'
-          ? `a profile is an object (key: value pairs), got ${describeValue(issue.input)}`
-          : undefined,
+        : `a profile is an object (key: value pairs), got ${describeValue(issue.input)}`,
   },
 );
 

@@ -28,7 +28,8 @@ export const promptRule = (minBytes: number, maxBytes: number): FieldRule => ({ 
 function checkForbidden(value: string, rule: FieldRule): string | undefined {
   if (rule.forbidden === undefined) return undefined;
   const { chars, expected } = rule.forbidden;
-  return [...value].some((char) => chars.includes(char)) ? `must be ${expected}` : undefined;
+  for (const char of chars) if (value.includes(char)) return `must be ${expected}`;
+  return undefined;
 }
 
 /**

@@ -263,6 +263,7 @@ verify: {topic: "fleet/{imei}/selftest", qos: 1}
       ],
       ['verify.qos', 3, '0 (at most once), 1 (at least once) or 2 (exactly once), got 3'],
       ['format', 2, 'this station reads format 1, got 2'],
+      ['name', 'line\r\nA', 'a name for the profile, without control characters'],
     ];
     for (const [path, value, message] of cases) {
       expect(errorsOf(checkProfileDocument(withValue(issueExample(), path, value)))).toEqual([{ path, message }]);

@@ -69,7 +69,18 @@ const LOSSY =
   'quote it: YAML and JSON read unquoted digits as a number, which drops leading zeros and every digit past the 15th';
 
 /** A plain string (not a template). `secret` keeps the value out of messages. */
-function stringRule(what: string, options: { secret?: boolean; minLength?: number; maxLength?: number } = {}) {
+function stringRule(
+  what: string,
+  options: { secret?: boolean; minLength?: number; maxLength?: number; lineBreaks?: boolean } = {},
+) {
+  // Control characters would garble the reports and terminals this text is printed in (line breaks: free text only).
+  const control = (text: string): boolean => {
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if ((code < 0x20 || code === 0x7f) && !(options.lineBreaks === true && code === 0x0a)) return true;
+    }
+    return false;
+  };
   const min = options.minLength ?? 1;
   return rule((value): string | Refusal => {
     if (value === undefined) return new Refusal(`${REQUIRED}: ${what}`);
@@ -81,6 +92,7 @@ function stringRule(what: string, options: { secret?: boolean; minLength?: numbe
     if (options.maxLength !== undefined && value.length > options.maxLength) {
       return new Refusal(`${what} of at most ${options.maxLength} characters, got ${value.length}`);
     }
+    if (control(value)) return new Refusal(`${what}, without control characters`);
     return value;
   });
 }
@@ -328,7 +340,7 @@ export const profileSchema = z.strictObject(
           ),
     ),
     name: stringRule('a name for the profile', { maxLength: 64 }),
-    description: stringRule('a description', { minLength: 0, maxLength: 1000 }).optional(),
+    description: stringRule('a description', { minLength: 0, maxLength: 1000, lineBreaks: true }).optional(),
     client: intRule({ min: 0, max: 5 }).optional(),
     broker,
     mqtt: mqtt.optional(),

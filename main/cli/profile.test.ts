@@ -60,7 +60,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('fleet-station profile check', () => {
+// Each check starts a process (tsx compiles on the fly): a generous safety net for a loaded machine, not a pace.
+describe('fleet-station profile check', { timeout: 120_000 }, () => {
   it('prints the hash and every certificate of a usable profile, exit 0', async () => {
     const { code, stdout, stderr } = await check(join(dir, 'good.json'));
     expect(stderr).toBe('');

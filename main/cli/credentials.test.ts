@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../store';
-import { testImei } from '../store/fixtures/contract';
+import { testImei } from '../store/fixtures/rows';
 import { findSecrets } from '../store/fixtures/scan';
 
 /** `fleet-station credentials` as production lines run it: child processes, exit codes, stdout/stderr. */

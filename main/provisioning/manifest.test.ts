@@ -5,7 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { qmtcfg, qmtconn } from '../at/commands';
-import { testImei } from '../store/fixtures/contract';
+import { testImei } from '../store/fixtures/rows';
 import { luhnCheckDigit } from '../store';
 import {
   AT_FIELD_LIMITS,

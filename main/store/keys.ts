@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { errorCode } from './data-dir';
 import { StoreError } from './errors';
@@ -59,6 +69,7 @@ function readOrCreate(path: string, codec: KeyCodec, description: string): Uint8
   const existing = readChecked(path, codec, description);
   if (existing !== undefined) return existing;
   const fresh = randomBytes(STATION_KEY_BYTES);
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}`);
   const fd = openSync(temporary, 'wx', 0o600);
   try {

@@ -53,10 +53,11 @@ export function fileKeyProvider(path: string, codec: KeyCodec = plainKeyCodec): 
   const description = `${codec.kind} ${path}`;
   return {
     description,
-    getKey: () => {
-      key ??= readOrCreate(path, codec, description);
-      return Promise.resolve(key);
-    },
+    getKey: () =>
+      new Promise((resolve) => {
+        key ??= readOrCreate(path, codec, description);
+        resolve(key);
+      }),
   };
 }
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { migrate } from './schema';
+import { migrate, refuseNewer } from './schema';
 
 /** The database file's name in the data directory (SQLite adds `-wal` and `-shm` next to it). */
 export const DATABASE_FILE_NAME = 'fleet-station.db';
@@ -24,6 +24,8 @@ export class Connection {
     this.db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
     try {
       this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      // Before anything changes the file (switching to WAL does): a newer station's data is left as it is.
+      refuseNewer(this.db);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
       this.db.pragma('foreign_keys = ON');

@@ -152,20 +152,26 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 /** Brings the database to SCHEMA_VERSION, or to `target` (tests build each earlier version this way). */
 export function migrate(db: Database, target: number = SCHEMA_VERSION): void {
   const apply = db.transaction(() => {
-    const current = userVersion(db);
-    if (current > SCHEMA_VERSION) {
-      throw new StoreError(
-        'schema-too-new',
-        `this data was written by a newer Fleet Station (schema version ${current}; this one knows up to ` +
-          `${SCHEMA_VERSION}): update the station, or use another data directory`,
-      );
-    }
+    const current = refuseNewer(db);
     for (let version = current + 1; version <= target; version++) {
       db.exec(MIGRATIONS[version - 1] ?? '');
       db.pragma(`user_version = ${version}`);
     }
   });
   apply.immediate();
+}
+
+/** The database's schema version; a StoreError when a newer station wrote it (nothing is changed then). */
+export function refuseNewer(db: Database): number {
+  const current = userVersion(db);
+  if (current > SCHEMA_VERSION) {
+    throw new StoreError(
+      'schema-too-new',
+      `this data was written by a newer Fleet Station (schema version ${current}; this one knows up to ` +
+        `${SCHEMA_VERSION}): update the station, or use another data directory`,
+    );
+  }
+  return current;
 }
 
 export function userVersion(db: Database): number {

@@ -2,7 +2,8 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, expectTypeOf, it } from 'vitest';
+import type { safeStorageKeyCodec } from '../shell-electron/key-codec';
 import { fileKeyProvider, keyFileProvider, type KeyCodec } from './keys';
 import { SecretBox } from './secret-box';
 
@@ -33,6 +34,15 @@ describe('station key file', () => {
         ) as unknown,
       });
     }
+    // Once fixed, the same provider (a long-running station) uses it.
+    const dir = fresh();
+    const provider = keyFileProvider(dir);
+    const key = await provider.getKey();
+    chmodSync(join(dir, 'station.key'), 0o644);
+    const again = keyFileProvider(dir);
+    await expect(again.getKey()).rejects.toMatchObject({ code: 'key-unsafe' });
+    chmodSync(join(dir, 'station.key'), 0o600);
+    expect(Buffer.from(await again.getKey()).equals(Buffer.from(key))).toBe(true);
   });
 
   it('is refused when it is not a key, without printing its content', async () => {
@@ -46,6 +56,10 @@ describe('station key file', () => {
     expect(String(error)).not.toContain('Zq9');
   });
 
+  it("takes the Electron shell's safeStorage codec", () => {
+    expectTypeOf<typeof safeStorageKeyCodec>().toExtend<KeyCodec>();
+  });
+
   it('can be wrapped by the OS (safeStorage): the file then holds no usable key bytes', async () => {
     const wrapping = randomBytes(32);
     // A stand-in for Electron's safeStorage: AES-GCM under a key only "the OS" holds.
@@ -54,13 +68,13 @@ describe('station key file', () => {
       encode: (key) => {
         const iv = randomBytes(12);
         const cipher = createCipheriv('aes-256-gcm', wrapping, iv);
-        return Buffer.concat([iv, cipher.update(key), cipher.final(), cipher.getAuthTag()]);
+        return Promise.resolve(Buffer.concat([iv, cipher.update(key), cipher.final(), cipher.getAuthTag()]));
       },
       decode: (bytes) => {
         const data = Buffer.from(bytes);
         const decipher = createDecipheriv('aes-256-gcm', wrapping, data.subarray(0, 12));
         decipher.setAuthTag(data.subarray(data.length - 16));
-        return Buffer.concat([decipher.update(data.subarray(12, data.length - 16)), decipher.final()]);
+        return Promise.resolve(Buffer.concat([decipher.update(data.subarray(12, data.length - 16)), decipher.final()]));
       },
     };
     const file = join(fresh(), 'station-key.wrapped');

@@ -23,23 +23,24 @@ export const KEY_FILE_NAME = 'station.key';
 export interface KeyCodec {
   /** For messages: `key file`, `safeStorage-wrapped key`. */
   readonly kind: string;
-  encode(key: Uint8Array): Uint8Array;
-  /** The key, or a StoreError 'key-invalid' saying why the bytes are not one. */
-  decode(bytes: Uint8Array): Uint8Array;
+  encode(key: Uint8Array): Promise<Uint8Array>;
+  /** The key; rejects when the bytes are not one (a StoreError 'key-invalid' saying why, where it can). */
+  decode(bytes: Uint8Array): Promise<Uint8Array>;
 }
 
 /** The plain key file: one line, the 32 key bytes in base64. */
 export const plainKeyCodec: KeyCodec = {
   kind: 'key file',
-  encode: (key) => Buffer.from(`${Buffer.from(key).toString('base64')}\n`, 'utf8'),
-  decode: (bytes) => {
-    const text = Buffer.from(bytes).toString('utf8').trim();
-    const key = Buffer.from(text, 'base64');
-    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || key.length !== STATION_KEY_BYTES) {
-      throw new StoreError('key-invalid', `not a station key (expected ${STATION_KEY_BYTES} bytes in base64)`);
-    }
-    return key;
-  },
+  encode: (key) => Promise.resolve(Buffer.from(`${Buffer.from(key).toString('base64')}\n`, 'utf8')),
+  decode: (bytes) =>
+    new Promise((resolve) => {
+      const text = Buffer.from(bytes).toString('utf8').trim();
+      const key = Buffer.from(text, 'base64');
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || key.length !== STATION_KEY_BYTES) {
+        throw new StoreError('key-invalid', `not a station key (expected ${STATION_KEY_BYTES} bytes in base64)`);
+      }
+      resolve(key);
+    }),
 };
 
 /**
@@ -49,15 +50,18 @@ export const plainKeyCodec: KeyCodec = {
  * user's profile folder, and the mode check does not apply.
  */
 export function fileKeyProvider(path: string, codec: KeyCodec = plainKeyCodec): KeyProvider {
-  let key: Uint8Array | undefined;
+  let key: Promise<Uint8Array> | undefined;
   const description = `${codec.kind} ${path}`;
   return {
     description,
-    getKey: () =>
-      new Promise((resolve) => {
-        key ??= readOrCreate(path, codec, description);
-        resolve(key);
-      }),
+    getKey: () => {
+      key ??= readOrCreate(path, codec, description);
+      // A failure is not remembered: the next call (after the operator fixed the file) tries again.
+      key.catch(() => {
+        key = undefined;
+      });
+      return key;
+    },
   };
 }
 
@@ -66,15 +70,16 @@ export function keyFileProvider(dataDir: string): KeyProvider {
   return fileKeyProvider(join(dataDir, KEY_FILE_NAME));
 }
 
-function readOrCreate(path: string, codec: KeyCodec, description: string): Uint8Array {
-  const existing = readChecked(path, codec, description);
+async function readOrCreate(path: string, codec: KeyCodec, description: string): Promise<Uint8Array> {
+  const existing = await readChecked(path, codec, description);
   if (existing !== undefined) return existing;
   const fresh = randomBytes(STATION_KEY_BYTES);
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}`);
+  const encoded = await codec.encode(fresh);
   const fd = openSync(temporary, 'wx', 0o600);
   try {
-    writeSync(fd, codec.encode(fresh));
+    writeSync(fd, encoded);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -88,12 +93,12 @@ function readOrCreate(path: string, codec: KeyCodec, description: string): Uint8
   } finally {
     unlinkSync(temporary);
   }
-  const stored = readChecked(path, codec, description);
+  const stored = await readChecked(path, codec, description);
   if (stored === undefined) throw new StoreError('key-invalid', `${description} vanished while it was being created`);
   return stored;
 }
 
-function readChecked(path: string, codec: KeyCodec, description: string): Uint8Array | undefined {
+async function readChecked(path: string, codec: KeyCodec, description: string): Promise<Uint8Array | undefined> {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -101,6 +106,7 @@ function readChecked(path: string, codec: KeyCodec, description: string): Uint8A
     if (errorCode(error) === 'ENOENT') return undefined;
     throw keyFileError(path, error);
   }
+  let bytes: Buffer;
   try {
     const stat = fstatSync(fd);
     if (process.platform !== 'win32') {
@@ -121,16 +127,21 @@ function readChecked(path: string, codec: KeyCodec, description: string): Uint8A
         );
       }
     }
-    const bytes = readFileSync(fd);
-    try {
-      return codec.decode(bytes);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : 'unreadable';
-      throw new StoreError('key-invalid', `${description} is damaged: ${reason}`);
-    }
+    bytes = readFileSync(fd);
   } finally {
     closeSync(fd);
   }
+  let key: Uint8Array;
+  try {
+    key = await codec.decode(bytes);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : 'unreadable';
+    throw new StoreError('key-invalid', `${description} cannot be used: ${reason}`);
+  }
+  if (key.length !== STATION_KEY_BYTES) {
+    throw new StoreError('key-invalid', `${description} holds a ${key.length}-byte key, not ${STATION_KEY_BYTES}`);
+  }
+  return key;
 }
 
 function syncDirectory(dir: string): void {

@@ -11,14 +11,23 @@ export const DATABASE_FILE_NAME = 'fleet-station.db';
 export const BUSY_TIMEOUT_MS = 15_000;
 
 /**
+ * How far a commit must be on disk before the call returns. `durable` (synchronous = FULL: the WAL is fsynced) for
+ * the ledger: a claimed credential survives a power cut, not only a crash. `crash-safe` (synchronous = NORMAL) for
+ * the history: a commit survives the process being killed at any instant, and an operating-system crash or power
+ * cut may lose the last few steps (never an assignment: a durable commit syncs everything before it), while a
+ * station recording 64 units does not stall its event loop on an fsync per step.
+ */
+export type Durability = 'durable' | 'crash-safe';
+
+/**
  * One connection, configured for several processes on one data directory: WAL (readers never block the writer),
- * a busy timeout (a writer waits for another process's write instead of failing), `synchronous = FULL` (a commit
- * is on disk before the call returns: a claimed credential survives a power cut, not only a crash), foreign keys on.
- * Every write is an immediate transaction (`BEGIN IMMEDIATE`): it takes the write lock before it reads, so two
- * processes never decide on the same snapshot.
+ * a busy timeout (a writer waits for another process's write instead of failing), foreign keys on, and each
+ * write's durability chosen by the caller. Every write is an immediate transaction (`BEGIN IMMEDIATE`): it takes
+ * the write lock before it reads, so two processes never decide on the same snapshot.
  */
 export class Connection {
   readonly db: Database.Database;
+  private synchronous: Durability = 'durable';
 
   constructor(readonly file: string) {
     this.db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
@@ -42,7 +51,11 @@ export class Connection {
   }
 
   /** Runs `fn` in an immediate (write-locking) transaction; rolls back if it throws. */
-  write<T>(fn: () => T): T {
+  write<T>(fn: () => T, durability: Durability): T {
+    if (durability !== this.synchronous) {
+      this.db.pragma(`synchronous = ${durability === 'durable' ? 'FULL' : 'NORMAL'}`);
+      this.synchronous = durability;
+    }
     return this.db.transaction(fn).immediate();
   }
 

@@ -226,7 +226,7 @@ export class SqliteHistory implements History {
           run.retryOf ?? null,
           this.owners.id,
         );
-      });
+      }, 'crash-safe');
       return id;
     });
   }
@@ -239,7 +239,7 @@ export class SqliteHistory implements History {
           if (state === undefined) throw new StoreError('not-found', `no run ${runId}`);
           throw new StoreError('bad-input', `run ${runId} is already ${state}`);
         }
-      });
+      }, 'crash-safe');
     });
   }
 
@@ -251,7 +251,7 @@ export class SqliteHistory implements History {
         if (state === undefined) throw new StoreError('not-found', `no run ${runId}`);
         const seq = this.nextUnitSeq.get(runId)?.seq ?? 1;
         this.insertUnit.run(id, runId, seq, unit.port, unit.startedAt);
-      });
+      }, 'crash-safe');
       return id;
     });
   }
@@ -270,7 +270,7 @@ export class SqliteHistory implements History {
           throw new StoreError('not-found', `no unit run ${unitId}`);
         }
         this.upsertKnownUnit.run(imei, iccid, imsi, model, firmware, seenAt, seenAt);
-      });
+      }, 'crash-safe');
     });
   }
 
@@ -280,7 +280,7 @@ export class SqliteHistory implements History {
         if (this.setCredential.run(credentialId, unitId).changes === 0) {
           throw new StoreError('not-found', `no unit run ${unitId}`);
         }
-      });
+      }, 'crash-safe');
     });
   }
 
@@ -292,7 +292,7 @@ export class SqliteHistory implements History {
         if (this.unitExists.get(unitId) === undefined) throw new StoreError('not-found', `no unit run ${unitId}`);
         const seq = this.nextStepSeq.get(unitId)?.seq ?? 1;
         this.insertStep.run(id, unitId, seq, step.name, step.startedAt);
-      });
+      }, 'crash-safe');
       return id;
     });
   }
@@ -311,13 +311,13 @@ export class SqliteHistory implements History {
         if (step === undefined) throw new StoreError('not-found', `no step ${stepId}`);
         if (ended.changes === 0) throw new StoreError('bad-input', `step ${stepId} has already ended (${step.status})`);
         if (end.transcript !== undefined) this.append(step.unit_run_id, end.transcript);
-      });
+      }, 'crash-safe');
     });
   }
 
   appendTranscript(unitId: string, text: string): Promise<void> {
     return settle(() => {
-      this.c.write(() => this.append(unitId, text));
+      this.c.write(() => this.append(unitId, text), 'crash-safe');
     });
   }
 
@@ -342,7 +342,7 @@ export class SqliteHistory implements History {
           unitId,
         ).changes;
         if (changes === 0) throw new StoreError('not-found', `no unit run ${unitId}`);
-      });
+      }, 'crash-safe');
     });
   }
 

@@ -153,7 +153,7 @@ export class SqliteLedger implements Ledger {
     if (problems.length > 0) return { ok: false, problems };
     const box = await this.secretBox();
     try {
-      return this.c.write(() => this.importIn(box, rows, options));
+      return this.c.write(() => this.importIn(box, rows, options), 'durable');
     } catch (error) {
       if (error instanceof Refused) return { ok: false, problems: error.problems };
       throw error;
@@ -180,7 +180,8 @@ export class SqliteLedger implements Ledger {
       };
       const existing = this.credentialById.get(row.id);
       const secretColumns = JSON.stringify(Object.keys(row.secrets).sort());
-      const sealed = Object.keys(row.secrets).length > 0 ? box.seal(canonicalRecord(row.secrets), aad(row.id)) : null;
+      const seal = (): Buffer | null =>
+        Object.keys(row.secrets).length > 0 ? box.seal(canonicalRecord(row.secrets), aad(row.id)) : null;
       if (existing === undefined) {
         if (row.imei !== undefined && !this.reservationPossible(row.imei, row.id, refuse)) continue;
         seq += 1;
@@ -190,7 +191,7 @@ export class SqliteLedger implements Ledger {
           row.imei ?? null,
           canonicalRecord(row.fields),
           secretColumns,
-          sealed,
+          seal(),
           now,
           now,
         );
@@ -228,7 +229,7 @@ export class SqliteLedger implements Ledger {
       if (row.imei !== undefined && columns.includes('imei') && !this.reservationPossible(row.imei, row.id, refuse)) {
         continue;
       }
-      this.updateCredential.run(row.imei ?? null, canonicalRecord(row.fields), secretColumns, sealed, now, row.id);
+      this.updateCredential.run(row.imei ?? null, canonicalRecord(row.fields), secretColumns, seal(), now, row.id);
       const kind = holder !== undefined ? 'replaced' : 'updated';
       this.insertEvent.run(now, kind, row.id, holder ?? row.imei ?? null, JSON.stringify(columns), source, null, null);
       (holder !== undefined ? replaced : updated).push(change);
@@ -277,7 +278,7 @@ export class SqliteLedger implements Ledger {
         const row = this.assignmentByImei.get(imei);
         if (row === undefined) throw new StoreError('not-found', `the assignment of unit ${imei} vanished`);
         return { kind: 'assigned', credential: assigned(row) };
-      });
+      }, 'durable');
     });
   }
 
@@ -349,7 +350,7 @@ export class SqliteLedger implements Ledger {
     const stored = this.c.write(() => {
       this.putMeta.run('key_id', box.keyId);
       return this.getMeta.get('key_id')?.value;
-    });
+    }, 'durable');
     if (stored !== box.keyId) {
       throw new StoreError(
         'key-mismatch',

@@ -113,7 +113,7 @@ export class Owners {
             'store heartbeat',
           );
         }
-      });
+      }, 'crash-safe');
     } catch (error) {
       onUnexpectedError(error, 'store heartbeat');
     }
@@ -139,7 +139,7 @@ export class Owners {
         interrupted.push(run.id);
       }
       return interrupted;
-    });
+    }, 'crash-safe');
   }
 
   /** Whether any run is `running` for an owner that is not alive: cheap check before a full recovery. */
@@ -164,7 +164,7 @@ export class Owners {
       for (const run of runs) this.interrupt(run, this.now());
       this.deleteOwner.run(this.id);
       return runs;
-    });
+    }, 'crash-safe');
   }
 
   private interrupt(runId: string, at: number): void {

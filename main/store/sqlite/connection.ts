@@ -52,7 +52,8 @@ export class Connection {
 
   /** Runs `fn` in an immediate (write-locking) transaction; rolls back if it throws. */
   write<T>(fn: () => T, durability: Durability): T {
-    if (durability !== this.synchronous) {
+    // The setting cannot change inside a transaction; a nested write runs under its outer one's anyway.
+    if (durability !== this.synchronous && !this.db.inTransaction) {
       this.db.pragma(`synchronous = ${durability === 'durable' ? 'FULL' : 'NORMAL'}`);
       this.synchronous = durability;
     }

@@ -158,7 +158,7 @@ export class SqliteHistory implements History {
       "INSERT INTO steps (id, unit_run_id, seq, name, status, started_at) VALUES (?, ?, ?, ?, 'running', ?)",
     );
     this.endStepRow = c.prepare<[StepEnd['status'], number, string | null, string | null, string]>(
-      "UPDATE steps SET status = ?, duration_ms = ?, result_code = ?, explanation = ? WHERE id = ? AND status = 'running'",
+      "UPDATE steps SET status = ?, duration_ms = ?, result_code = ?, explanation = ? WHERE id = ? AND status IN ('running', 'interrupted')",
     );
     this.stepState = c.prepare<[string], { status: StepStatus; unit_run_id: string }>(
       'SELECT status, unit_run_id FROM steps WHERE id = ?',

@@ -120,20 +120,39 @@ describe('owners of runs', () => {
         profile: { hash: 'h', name: 'p', content: '{}' },
         startedAt: now,
       });
+      const unit = await store.history.beginUnit(runId, { port: 'p', startedAt: now });
+      const step = await store.history.beginStep(unit, { name: 'upload', startedAt: now });
       const heartbeat = (): number | undefined =>
         db.prepare<[], { heartbeat_at: number }>('SELECT heartbeat_at FROM owners').get()?.heartbeat_at;
       expect(heartbeat()).toBe(5_000);
       now = 6_000;
       vi.advanceTimersByTime(1_000);
       expect(heartbeat()).toBe(6_000);
+      // Its row gone but nothing lost: it comes back quietly.
       db.prepare('DELETE FROM owners').run();
       now = 7_000;
       vi.advanceTimersByTime(1_000);
       expect(heartbeat()).toBe(7_000);
+      expect(reported).toEqual([]);
+      // Another process judged it dead (a stall past the lease) and interrupted its run: it comes back and says so,
+      // and what it still records is kept.
+      db.prepare('DELETE FROM owners').run();
+      db.prepare("UPDATE runs SET state = 'interrupted'").run();
+      db.prepare("UPDATE steps SET status = 'interrupted'").run();
+      now = 8_000;
+      vi.advanceTimersByTime(1_000);
+      expect(heartbeat()).toBe(8_000);
       expect(reported).toEqual([
         'store heartbeat: this station was silent longer than its lease and its runs were marked interrupted',
       ]);
+      await store.history.endStep(step, { status: 'passed', durationMs: 3 });
+      await store.history.finishUnit(unit, { result: 'pass', durationMs: 4, finishedAt: now });
       await store.history.finishRun(runId, { state: 'finished', finishedAt: now });
+      expect((await store.history.units({ runId }))[0]).toMatchObject({
+        result: 'pass',
+        steps: [{ status: 'passed' }],
+        run: { state: 'finished' },
+      });
     } finally {
       db.close();
       await store.close();

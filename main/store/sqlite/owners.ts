@@ -44,7 +44,8 @@ export class Owners {
   private registered = false;
   private timer: NodeJS.Timeout | undefined;
 
-  private readonly insertOwner;
+  private readonly upsertOwner;
+  private readonly interruptedRunsOf;
   private readonly beatOwner;
   private readonly deleteOwner;
   private readonly allOwners;
@@ -60,8 +61,12 @@ export class Owners {
     private readonly now: () => number,
     private readonly lease: LeaseOptions,
   ) {
-    this.insertOwner = c.prepare<[string, string, number, number, number]>(
-      'INSERT OR REPLACE INTO owners (id, host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)',
+    this.upsertOwner = c.prepare<[string, string, number, number, number, number]>(
+      `INSERT INTO owners (id, host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET heartbeat_at = ?`,
+    );
+    this.interruptedRunsOf = c.prepare<[string], { count: number }>(
+      "SELECT COUNT(*) AS count FROM runs WHERE owner = ? AND state = 'interrupted'",
     );
     this.beatOwner = c.prepare<[number, string]>('UPDATE owners SET heartbeat_at = ? WHERE id = ?');
     this.deleteOwner = c.prepare<[string]>('DELETE FROM owners WHERE id = ?');
@@ -90,13 +95,16 @@ export class Owners {
     );
   }
 
-  /** Registers this store as an owner (inside the caller's write transaction) and starts its heartbeat. */
+  /**
+   * Registers this store as an owner, inside the caller's write transaction (the row commits or rolls back with the
+   * run that needs it), and starts the heartbeat once.
+   */
   register(): void {
-    if (this.registered) return;
     const at = this.now();
-    this.insertOwner.run(this.id, this.host, process.pid, at, at);
-    this.registered = true;
+    this.upsertOwner.run(this.id, this.host, process.pid, at, at, at);
     liveInThisProcess.add(this.id);
+    if (this.registered) return;
+    this.registered = true;
     this.timer = setInterval(() => this.beat(), this.lease.heartbeatMs);
     this.timer.unref();
   }
@@ -105,9 +113,11 @@ export class Owners {
     try {
       this.c.write(() => {
         const at = this.now();
-        // Declared dead by another process (a stall longer than the lease): come back, and say so.
-        if (this.beatOwner.run(at, this.id).changes === 0) {
-          this.insertOwner.run(this.id, this.host, process.pid, at, at);
+        if (this.beatOwner.run(at, this.id).changes > 0) return;
+        // Declared dead by another process (a stall longer than the lease): come back, and say so if that cost
+        // this station its runs.
+        this.upsertOwner.run(this.id, this.host, process.pid, at, at, at);
+        if ((this.interruptedRunsOf.get(this.id)?.count ?? 0) > 0) {
           onUnexpectedError(
             new Error('this station was silent longer than its lease and its runs were marked interrupted'),
             'store heartbeat',

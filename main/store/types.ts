@@ -282,7 +282,7 @@ export interface KnownUnit extends UnitIdentity {
   readonly lastSeen: EpochMs;
 }
 
-/** Which units a report covers: one run, or every run started in a time window. */
+/** Which units a report covers: one run, or every run started in [since, until) (until defaults to no limit). */
 export type HistoryQuery = { readonly runId: string } | { readonly since: EpochMs; readonly until?: EpochMs };
 
 /**

@@ -11,6 +11,7 @@ const benches: readonly { readonly name: string; readonly file: string; readonly
   { name: 'emulator', file: 'emulator-64.ts', node: ['--expose-gc'] },
   { name: 'net', file: 'net-session.ts' },
   { name: 'web-shell', file: 'web-shell.ts' },
+  { name: 'store', file: 'store.ts' },
 ];
 
 const wanted = process.argv.slice(2);

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerCredentials } from './credentials';
 import { registerDecode } from './decode';
 import { registerProfile } from './profile';
 import type { CommandRegistrar } from './registrar';
@@ -9,7 +10,13 @@ import { registerSim } from './sim';
  * The `fleet-station` command line. Each sub-command lives in its own module and registers itself here;
  * production lines script these, so their flags and `--json` output are a stable interface (see README.md).
  */
-const registrars: readonly CommandRegistrar[] = [registerDecode, registerProfile, registerServe, registerSim];
+const registrars: readonly CommandRegistrar[] = [
+  registerCredentials,
+  registerDecode,
+  registerProfile,
+  registerServe,
+  registerSim,
+];
 
 const program = new Command('fleet-station')
   .description('Provision and diagnose fleets of Quectel ECx00U/EGx00U LTE modules over USB serial.')

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { requestNames, requests, type Handlers } from '../../shared/contract';
 import { createDispatch, createHandlers } from './handlers';
-import { inThreadParserLink } from '../at/engine';
-import { EnginePort } from './engine-port';
+import { AtEngine, inThreadParserLink } from '../at/engine';
 import { Station } from './station';
 
-const station = new Station({ openPort: (t) => new EnginePort(t, inThreadParserLink()) });
+const station = new Station({ openEngine: (transport) => new AtEngine({ transport, parser: inThreadParserLink() }) });
 
 describe('handler table conformance', () => {
   it('has exactly one handler per contract request', () => {

@@ -77,6 +77,11 @@ export interface StartOptions<S> {
   readonly observer?: RunObserver;
   /** Cancels the whole run, like `RunHandle.cancel()`. */
   readonly signal?: AbortSignal;
+  /**
+   * Called with each unit's result while its run still holds the unit's lease (when it got that far), so that
+   * whatever the result changes (the unit's identity, its state) is in place before anyone else talks to it.
+   */
+  readonly settle?: (result: UnitResult<S>) => void;
 }
 
 /** A started run: its id, its result, and cancellation as a whole or per unit. */
@@ -236,6 +241,32 @@ export class ScriptRunner implements Disposable {
     const startedAt = this.now();
     let state = options.input(unit.view());
     const records: StepRecord[] = [];
+    let settled: UnitResult<S> | undefined;
+    const settle = (): UnitResult<S> => {
+      const failedRecord = records.find((r) => r.status === 'failed' || r.status === 'cancelled');
+      const result: UnitResult<S> = {
+        runId,
+        script: script.name,
+        unitId: unit.id,
+        port: unit.view().port,
+        unit: unit.view(),
+        result: failedRecord === undefined ? 'pass' : failedRecord.status === 'cancelled' ? 'cancelled' : 'fail',
+        failedStep: failedRecord?.step ?? null,
+        failure: failedRecord?.failure ?? null,
+        error: failedRecord?.explanation ?? null,
+        startedAt,
+        finishedAt: this.now(),
+        steps: records,
+        state,
+      };
+      settled = result;
+      try {
+        options.settle?.(result);
+      } catch (error) {
+        onUnexpectedError(error, `runner.settle(${runId}, ${unit.id})`);
+      }
+      return result;
+    };
     const holder: LeaseHolder = { kind: 'script', script: script.name, runId };
     const runSteps = async (): Promise<void> => {
       const aborts = new AbortController();
@@ -253,9 +284,9 @@ export class ScriptRunner implements Disposable {
         for (const [index, step] of script.steps.entries()) {
           const base = { runId, script: script.name, unitId: unit.id, index, step: step.name };
           if (failed && !(step.always === true && !signal.aborted)) {
-            const last = records.at(-1);
+            const first = records.find((r) => r.status === 'failed' || r.status === 'cancelled');
             records.push(
-              this.closedRecord(unit, base, 'skipped', `not run: ${last?.step ?? 'an earlier step'} did not pass`),
+              this.closedRecord(unit, base, 'skipped', `not run: ${first?.step ?? 'an earlier step'} did not pass`),
             );
             this.stepEmitter.fire(progressOf(records.at(-1)));
             continue;
@@ -275,6 +306,7 @@ export class ScriptRunner implements Disposable {
             failed = true;
           }
         }
+        settle();
       } finally {
         watch.dispose();
       }
@@ -303,22 +335,7 @@ export class ScriptRunner implements Disposable {
         this.stepEmitter.fire(progressOf(record));
       }
     }
-    const failedRecord = records.find((r) => r.status === 'failed' || r.status === 'cancelled');
-    const result: UnitResult<S> = {
-      runId,
-      script: script.name,
-      unitId: unit.id,
-      port: unit.view().port,
-      unit: unit.view(),
-      result: failedRecord === undefined ? 'pass' : failedRecord.status === 'cancelled' ? 'cancelled' : 'fail',
-      failedStep: failedRecord?.step ?? null,
-      failure: failedRecord?.failure ?? null,
-      error: failedRecord?.explanation ?? null,
-      startedAt,
-      finishedAt: this.now(),
-      steps: records,
-      state,
-    };
+    const result = settled ?? settle();
     try {
       await notify(observers, (o) => o.unitFinished?.(result));
     } catch (error) {

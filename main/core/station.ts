@@ -302,22 +302,25 @@ export class Station implements Disposable {
     if (this.disposed || !unit.isAttached || this.identifications.has(unit)) return;
     this.cancelRetry(unit);
     unit.update({ connection: 'identifying' });
-    const run = this.runner.start(this.identify, { units: [unit], input: () => emptyIdentify });
-    this.identifications.set(unit, run);
-    void run.done.then((result) => {
-      this.identifications.delete(unit);
-      if (this.disposed || !unit.isAttached) return;
-      const outcome = result.units[0];
-      if (outcome?.result === 'pass') {
-        this.identified(unit, outcome.state);
-        return;
-      }
-      unit.update({
-        connection: 'error',
-        problem: `Identification failed at ${outcome?.failedStep ?? 'the start'}: ${outcome?.error ?? 'unknown error'}`,
-      });
-      this.scheduleRetry(unit);
+    const run = this.runner.start(this.identify, {
+      units: [unit],
+      input: () => emptyIdentify,
+      // Applied while identification still holds the lease: whoever talks to the unit next sees it identified.
+      settle: (outcome) => {
+        if (this.disposed || !unit.isAttached) return;
+        if (outcome.result === 'pass') {
+          this.identified(unit, outcome.state);
+          return;
+        }
+        unit.update({
+          connection: 'error',
+          problem: `Identification failed at ${outcome.failedStep ?? 'the start'}: ${outcome.error ?? 'unknown error'}`,
+        });
+        this.scheduleRetry(unit);
+      },
     });
+    this.identifications.set(unit, run);
+    void run.done.then(() => this.identifications.delete(unit));
   }
 
   private identified(unit: Unit, found: IdentifyState): void {

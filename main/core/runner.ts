@@ -149,9 +149,10 @@ export class ScriptRunner implements Disposable {
     const handle: RunHandle<S> = {
       id: runId,
       script: script.name,
-      done: this.execute(script, options, runId, observers, (unitId) =>
-        AbortSignal.any([whole.signal, perUnit.get(unitId)?.signal ?? whole.signal]),
-      ).finally(() => {
+      done: this.execute(script, options, runId, observers, (unitId) => {
+        const own = perUnit.get(unitId);
+        return own === undefined ? whole.signal : linked([own.signal, whole.signal]).signal;
+      }).finally(() => {
         external?.removeEventListener('abort', onExternal);
         this.active.delete(handle);
       }),
@@ -270,6 +271,7 @@ export class ScriptRunner implements Disposable {
     const holder: LeaseHolder = { kind: 'script', script: script.name, runId };
     const runSteps = async (): Promise<void> => {
       const aborts = new AbortController();
+      const cleanup = new DisposableStore();
       const watch = unit.onUrc((event) => {
         const match = (script.abortOn ?? defaultAbortOn).find(
           (m) => m.urc.toUpperCase() === urcName(event) && (m.match?.(event) ?? true),
@@ -279,7 +281,9 @@ export class ScriptRunner implements Disposable {
         }
       });
       try {
-        const unitSignal = AbortSignal.any([signal, aborts.signal]);
+        const unitLink = linked([signal, aborts.signal]);
+        cleanup.add(unitLink);
+        const unitSignal = unitLink.signal;
         let failed = false;
         for (const [index, step] of script.steps.entries()) {
           const base = { runId, script: script.name, unitId: unit.id, index, step: step.name };
@@ -309,6 +313,7 @@ export class ScriptRunner implements Disposable {
         settle();
       } finally {
         watch.dispose();
+        cleanup.dispose();
       }
     };
     try {
@@ -426,7 +431,8 @@ export class ScriptRunner implements Disposable {
       );
     }, step.timeoutMs);
     scope.add(toDisposable(() => clearTimeout(timer)));
-    const signal = AbortSignal.any([outer, timeout.signal]);
+    const link = scope.add(linked([outer, timeout.signal]));
+    const signal = link.signal;
     let over = false;
     scope.add(toDisposable(() => (over = true)));
     scope.add(unit.onTranscript((line) => lines.push(line)));
@@ -548,6 +554,30 @@ function expectUrc(
 
 function urcName(event: UrcNotice): string {
   return event.kind === 'urc' ? event.name.toUpperCase() : '+QMTRECV';
+}
+
+/**
+ * A signal that aborts when the first of `parents` does, with that parent's reason. (AbortSignal.any does not
+ * keep the first reason when a composite signal is itself composed: the reason tells a cancelled unit from a
+ * cancelled run, a timeout from an abort URC, so it matters here.) Dispose it to unhook from long-lived parents.
+ */
+function linked(parents: readonly AbortSignal[]): Disposable & { readonly signal: AbortSignal } {
+  const controller = new AbortController();
+  const hooks = new DisposableStore();
+  for (const parent of parents) {
+    if (parent.aborted) {
+      controller.abort(parent.reason);
+      break;
+    }
+    const onAbort = (): void => {
+      if (!controller.signal.aborted) controller.abort(parent.reason);
+      hooks.dispose();
+    };
+    parent.addEventListener('abort', onAbort, { once: true });
+    hooks.add(toDisposable(() => parent.removeEventListener('abort', onAbort)));
+  }
+  if (controller.signal.aborted) hooks.dispose();
+  return { signal: controller.signal, dispose: () => hooks.dispose() };
 }
 
 /** Settles with `work`, or rejects with the signal's reason as soon as it aborts (whatever `work` does). */

@@ -48,7 +48,7 @@ type Emitters = { readonly [E in EventName]: Emitter<EventPayload<E>> };
  * and identified by the `identify` script, retried with a growing delay; a restart (RDY) identifies again. Every
  * conversation with a unit (a console command, a script) holds its lease. Events carry one change each.
  */
-export class Station implements Disposable {
+export class Station {
   private readonly units = new Map<string, Unit>();
   private readonly store = new DisposableStore();
   private readonly emitters: Emitters = {

@@ -34,9 +34,7 @@ const GUARD = [
  * Starts `socat pty,raw,echo=0,link=a pty,raw,echo=0,link=b` and resolves once socat reports its transfer loop,
  * i.e. once both links exist. Used by the transport and engine integration tests and the engine benchmark.
  */
-export async function startPtyPair(
-  options: { readonly a: string; readonly b: string } | undefined = undefined,
-): Promise<PtyPair> {
+export async function startPtyPair(options?: { readonly a: string; readonly b: string }): Promise<PtyPair> {
   // Given paths: the same port "comes back" after an unplug (a replug test); the links a killed socat left behind
   // are removed first, and stop() removes only the links.
   if (options !== undefined) await Promise.all([rm(options.a, { force: true }), rm(options.b, { force: true })]);

@@ -10,6 +10,8 @@ const benches: readonly { readonly name: string; readonly file: string; readonly
   { name: 'event-loop', file: 'engine-event-loop.ts' },
   { name: 'emulator', file: 'emulator-64.ts', node: ['--expose-gc'] },
   { name: 'net', file: 'net-session.ts' },
+  { name: 'station-loop', file: 'station-event-loop.ts' },
+  { name: 'events', file: 'event-volume.ts' },
 ];
 
 const wanted = process.argv.slice(2);

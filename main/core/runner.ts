@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { RunInfo, StepProgress, TranscriptLine } from '../../shared/contract';
 import type { UrcNotice } from '../at/engine';
 import { QMTSTAT_ERRORS } from '../at/decode/texts';
@@ -140,6 +141,8 @@ export class ScriptRunner implements Disposable {
       ids.add(unit.id);
     }
     const whole = new AbortController();
+    // Every unit's signal hangs on the run's: as many listeners as units, by design.
+    setMaxListeners(0, whole.signal);
     const perUnit = new Map(options.units.map((unit) => [unit.id, new AbortController()]));
     const external = options.signal;
     const onExternal = (): void => whole.abort(cancelled(String(external?.reason ?? 'cancelled')));
@@ -213,7 +216,7 @@ export class ScriptRunner implements Disposable {
         const result = await this.runUnit(script, unit, runId, options, observers, signalOf(unit.id), recording);
         const key = result.result === 'pass' ? 'passed' : result.result === 'fail' ? 'failed' : 'cancelled';
         info.units[key]++;
-        this.runEmitter.fire({ ...info, units: { ...info.units } });
+        if (info.units.total > 1) this.runEmitter.fire({ ...info, units: { ...info.units } });
         return result;
       }),
     );

@@ -87,8 +87,9 @@ export class Station {
       this.runner.onDidStep((progress) => {
         const unit = this.units.get(progress.moduleId);
         const holder = unit?.lease.holder;
+        // The step shown is the one running, kept until the next starts or the lease is let go.
         if (unit !== undefined && holder?.kind === 'script' && holder.runId === progress.runId) {
-          unit.setStep(progress.status === 'running' ? progress.step : null);
+          if (progress.status === 'running') unit.setStep(progress.step);
         }
         this.emitters.stepProgress.fire(progress);
       }),

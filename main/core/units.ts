@@ -64,7 +64,12 @@ export class Unit implements RunnableUnit, Disposable {
     readonly id: string,
     private readonly keep: number,
   ) {
-    this.store.add(this.lease.onDidChange(() => this.changed.fire(this)));
+    this.store.add(
+      this.lease.onDidChange(() => {
+        if (this.lease.holder === null) this.step = null;
+        this.changed.fire(this);
+      }),
+    );
     this.store.add(this.lease);
   }
 

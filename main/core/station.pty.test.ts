@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ModuleInfo } from '../../shared/contract';
 import * as commands from '../at/commands';
@@ -166,6 +169,39 @@ describe('units that go and come back (issue 8 item 7)', () => {
     const answer = await station.sendAt(unit.path, 'AT+CGSN');
     expect(answer.ok && answer.value.fields).toEqual([{ label: 'IMEI', value: unit.module.identity.imei }]);
     expect(station.list()).toHaveLength(1);
+  });
+
+  it('with --all, attaches USB serial ports as they appear, without udevadm (a container)', async () => {
+    const { unit, station } = await setUp();
+    const root = await mkdtemp(join(tmpdir(), 'fleet-dev-'));
+    cleanups.push(() => rm(root, { recursive: true, force: true }));
+    const devDir = join(root, 'dev');
+    const noUdev = join(root, 'bin');
+    await mkdir(devDir);
+    await mkdir(noUdev);
+    const fallbacks: string[] = [];
+    const watcher = new PortWatcher(station, {
+      paths: [],
+      scan: true,
+      intervalMs: 50,
+      open: (path) => SerialTransport.open({ path, presenceCheckMs: 50 }),
+      listing: { devDir, env: { PATH: noUdev }, onFallback: (reason) => fallbacks.push(reason) },
+    });
+    cleanups.push(() => watcher.dispose());
+    await watcher.start();
+    expect(station.list()).toEqual([]);
+    // The module's port appears as /dev/ttyUSB0 would.
+    const port = join(devDir, 'ttyUSB0');
+    await symlink(unit.path, port);
+    const ready = await waitForModule(station, port, (m) => m.connection === 'ready');
+    expect(ready.imei).toBe(unit.module.identity.imei);
+    expect(fallbacks[0]).toMatch(/udev port listing failed/);
+
+    await unit.unplug();
+    await waitForModule(station, port, (m) => m.connection === 'gone');
+    await unit.replug();
+    const back = await waitForModule(station, port, (m) => m.connection === 'ready');
+    expect(back.imei).toBe(unit.module.identity.imei);
   });
 
   it('identifies again, with a growing delay, a unit whose identification failed', async () => {

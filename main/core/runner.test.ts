@@ -5,6 +5,7 @@ import { setUnexpectedErrorHandler } from '../base';
 import { InProcessTransport } from '../emulator/in-process-transport';
 import { MemoryBroker } from '../emulator/memory-broker';
 import { VirtualModule } from '../emulator/virtual-module';
+import { identifyStep, type IdentifyState } from './identify';
 import { StepError, type RunObserver, type Script, type StepRecord, type StepStart } from './script';
 import { Station } from './station';
 import { waitForIdentified } from './wait-for';
@@ -259,8 +260,60 @@ describe('the script runner', () => {
       ['cancelled', 0],
       ['skipped', 0],
     ]);
-    expect(started.map((s) => s.unitId)).toEqual(['virtual:0', 'virtual:1']);
+    expect(started.map((s) => s.unitId).sort()).toEqual(['virtual:0', 'virtual:1']);
     for (const id of ids) expect(station.get(id)?.activity).toEqual({ kind: 'idle' });
+  });
+
+  it("runs issue 10's identify step: all five identity values, a unit without SIM failing it", async () => {
+    const { station, ids, modules } = await fleet(2, { concurrency: 1 });
+    modules[1]?.setFaults({ errorOn: ['+QCCID'] });
+    interface Provisioning {
+      readonly identity?: IdentifyState;
+    }
+    const script: Script<Provisioning> = {
+      name: 'provision',
+      steps: [identifyStep<Provisioning>((identity) => ({ identity }))],
+    };
+    const run = await station.runScript<Provisioning>(script, { moduleIds: ids, input: () => ({}) }).done;
+    const [good, noSim] = run.units;
+    const identity = modules[0]?.identity;
+    expect(good?.state.identity).toMatchObject({
+      model: identity?.model,
+      imei: identity?.imei,
+      iccid: identity?.iccid,
+      imsi: identity?.imsi,
+    });
+    expect(good?.state.identity?.revision).toMatch(new RegExp(`^${identity?.model ?? '-'}`));
+    expect(noSim?.result).toBe('fail');
+    expect(noSim?.failedStep).toBe('identify');
+    expect(noSim?.steps[0]?.attempt).toBe(3);
+  });
+
+  it('identifies a newly attached unit while a batch holds every slot', async () => {
+    const { station, ids } = await fleet(1, { concurrency: 1 });
+    const hold: Script<Found> = {
+      name: 'hold',
+      steps: [
+        {
+          name: 'hold',
+          timeoutMs: 20_000,
+          run: async (ctx) => {
+            await ctx.expectUrc('+NEVER', () => true, 20_000).catch(() => undefined);
+            return undefined;
+          },
+        },
+      ],
+    };
+    const batch = station.runScript(hold, { moduleIds: ids, input: () => ({}) });
+    const broker = new MemoryBroker();
+    const late = new VirtualModule({ index: 7, sessionFactory: broker.createSession, baud: 0, bootDelayMs: 5 });
+    cleanups.push(() => late.dispose());
+    station.attach(new InProcessTransport(late, 'virtual:7'));
+    late.powerOn();
+    await waitForIdentified(station);
+    expect(station.get('virtual:7')).toMatchObject({ connection: 'ready', imei: late.identity.imei });
+    batch.cancel();
+    expect((await batch.done).units[0]?.result).toBe('cancelled');
   });
 
   it('keeps to its concurrency limit across units', async () => {

@@ -79,6 +79,11 @@ export interface StartOptions<S> {
   /** Cancels the whole run, like `RunHandle.cancel()`. */
   readonly signal?: AbortSignal;
   /**
+   * Outside the concurrency limit: the station's own short runs (identifying a unit that was just plugged in) must
+   * not wait behind a batch holding every slot.
+   */
+  readonly unlimited?: boolean;
+  /**
    * Called with each unit's result while its run still holds the unit's lease (when it got that far), so that
    * whatever the result changes (the unit's identity, its state) is in place before anyone else talks to it.
    */
@@ -321,7 +326,8 @@ export class ScriptRunner implements Disposable {
     };
     try {
       if (recording !== null) throw new StepAbort(recording);
-      await this.limit.run(() => unit.lease.hold(holder, runSteps, signal), signal);
+      const leased = (): Promise<void> => unit.lease.hold(holder, runSteps, signal);
+      await (options.unlimited === true ? leased() : this.limit.run(leased, signal));
     } catch (error) {
       // Cancelled (or not recordable) before the first step could start: every step is recorded as not run.
       const failure = error instanceof StepAbort ? error.failure : recordingFailure(error);

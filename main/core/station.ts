@@ -306,6 +306,7 @@ export class Station {
     const run = this.runner.start(this.identify, {
       units: [unit],
       input: () => emptyIdentify,
+      unlimited: true,
       // Applied while identification still holds the lease: whoever talks to the unit next sees it identified.
       settle: (outcome) => {
         if (this.disposed || !unit.isAttached) return;

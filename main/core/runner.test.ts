@@ -18,11 +18,12 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function fleet(count: number, options: { concurrency?: number } = {}) {
+async function fleet(count: number, options: { concurrency?: number; transcriptKeep?: number } = {}) {
   const broker = new MemoryBroker();
   const station = new Station({
     openEngine: (transport) => new AtEngine({ transport, parser: inThreadParserLink() }),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.transcriptKeep === undefined ? {} : { transcriptKeep: options.transcriptKeep }),
   });
   cleanups.push(() => station.dispose());
   const modules = Array.from(
@@ -379,6 +380,22 @@ describe('the script runner', () => {
       resultCode: null,
       message: 'the run could not be recorded: disk full',
     });
+  });
+});
+
+describe('station transcript', () => {
+  it('keeps the last lines of each unit, oldest first, with their sequence numbers', async () => {
+    const { station } = await fleet(1, { transcriptKeep: 5 });
+    for (const line of ['AT+CSQ', 'AT+CGSN', 'ATI']) await station.sendAt('virtual:0', line);
+    const kept = station.transcript('virtual:0', 500);
+    const all = kept.ok ? kept.value : [];
+    expect(all).toHaveLength(5);
+    const seqs = all.map((l) => l.seq);
+    expect(seqs).toEqual(Array.from({ length: 5 }, (_, i) => (seqs[0] ?? 0) + i));
+    expect(all.at(-1)?.text).toBe('OK');
+    expect(all.some((l) => l.dir === 'tx' && l.text === 'ATI')).toBe(true);
+    const last2 = station.transcript('virtual:0', 2);
+    expect(last2.ok && last2.value).toEqual(all.slice(-2));
   });
 });
 

@@ -50,7 +50,8 @@ export class Unit implements RunnableUnit, Disposable {
   private problemText: string | null = null;
   private healthValue: PortHealthView = { state: 'ok', detail: null };
   private step: string | null = null;
-  private readonly lines: TranscriptLine[] = [];
+  /** The last `keep` transcript lines, as a ring: `seq` is also the number of lines ever recorded. */
+  private readonly lines: (TranscriptLine | undefined)[];
   private seq = 0;
   private readonly store = new DisposableStore();
   private readonly changed = this.store.add(new Emitter<Unit>('unit.changed'));
@@ -64,6 +65,9 @@ export class Unit implements RunnableUnit, Disposable {
     readonly id: string,
     private readonly keep: number,
   ) {
+    if (!Number.isInteger(keep) || keep < 1)
+      throw new RangeError(`transcriptKeep must be a positive integer, got ${keep}`);
+    this.lines = new Array<TranscriptLine | undefined>(keep).fill(undefined);
     this.store.add(
       this.lease.onDidChange(() => {
         if (this.lease.holder === null) this.step = null;
@@ -168,9 +172,15 @@ export class Unit implements RunnableUnit, Disposable {
     this.record('note', text, Date.now());
   }
 
-  /** The last `limit` transcript lines. */
+  /** The last `limit` transcript lines (at most `keep`), oldest first. */
   transcript(limit: number): TranscriptLine[] {
-    return this.lines.slice(-limit);
+    const count = Math.min(limit, this.keep, this.seq);
+    const out: TranscriptLine[] = [];
+    for (let seq = this.seq - count; seq < this.seq; seq++) {
+      const line = this.lines[seq % this.keep];
+      if (line !== undefined) out.push(line);
+    }
+    return out;
   }
 
   dispose(): void {
@@ -193,9 +203,9 @@ export class Unit implements RunnableUnit, Disposable {
   }
 
   private record(dir: TranscriptLine['dir'], text: string, at: number): void {
-    const line: TranscriptLine = { moduleId: this.id, seq: this.seq++, at, dir, text: redactLine(text) };
-    this.lines.push(line);
-    if (this.lines.length > this.keep * 2) this.lines.splice(0, this.lines.length - this.keep);
+    const line: TranscriptLine = { moduleId: this.id, seq: this.seq, at, dir, text: redactLine(text) };
+    this.lines[this.seq % this.keep] = line;
+    this.seq++;
     this.transcriptLines.fire(line);
   }
 

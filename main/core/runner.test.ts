@@ -393,7 +393,6 @@ describe('station transcript', () => {
     const seqs = all.map((l) => l.seq);
     expect(seqs).toEqual(Array.from({ length: 5 }, (_, i) => (seqs[0] ?? 0) + i));
     expect(all.at(-1)?.text).toBe('OK');
-    expect(all.some((l) => l.dir === 'tx' && l.text === 'ATI')).toBe(true);
     const last2 = station.transcript('virtual:0', 2);
     expect(last2.ok && last2.value).toEqual(all.slice(-2));
   });

@@ -42,7 +42,6 @@ export function ModuleList({ selected, onSelect }: Props) {
           <th>IMEI</th>
           <th>ICCID</th>
           <th>State</th>
-          <th>Activity</th>
         </tr>
       </thead>
       <tbody>
@@ -76,9 +75,11 @@ export function ModuleList({ selected, onSelect }: Props) {
                   ({m.health.state})
                 </span>
               )}
-            </td>
-            <td className="muted" data-field="activity">
-              {activityText(m) ?? ''}
+              {activityText(m) !== null && (
+                <div className="activity muted" data-field="activity">
+                  {activityText(m)}
+                </div>
+              )}
             </td>
           </tr>
         ))}

@@ -8,6 +8,11 @@ export function createHandlers(station: Station): Handlers {
     listModules: () => Promise.resolve({ ok: true, value: station.list() }),
     sendAt: ({ moduleId, line }) => station.sendAt(moduleId, line),
     getTranscript: ({ moduleId, limit }) => Promise.resolve(station.transcript(moduleId, limit)),
+    cancelRun: ({ runId, moduleId }) =>
+      Promise.resolve({
+        ok: true,
+        value: { cancelled: station.cancelRun(runId, moduleId, 'cancelled by the operator') },
+      }),
   };
 }
 

@@ -5,6 +5,7 @@ import { setUnexpectedErrorHandler } from '../base';
 import { InProcessTransport } from '../emulator/in-process-transport';
 import { MemoryBroker } from '../emulator/memory-broker';
 import { VirtualModule } from '../emulator/virtual-module';
+import { createDispatch, createHandlers } from './handlers';
 import { identifyStep, type IdentifyState } from './identify';
 import { StepError, type RunObserver, type Script, type StepRecord, type StepStart } from './script';
 import { Station } from './station';
@@ -313,8 +314,13 @@ describe('the script runner', () => {
     late.powerOn();
     await waitForIdentified(station);
     expect(station.get('virtual:7')).toMatchObject({ connection: 'ready', imei: late.identity.imei });
-    batch.cancel();
-    expect((await batch.done).units[0]?.result).toBe('cancelled');
+    // Through the contract's request, as the UI cancels.
+    const dispatch = createDispatch(createHandlers(station));
+    expect(await dispatch('cancelRun', { runId: 'no-such-run' })).toEqual({ ok: true, value: { cancelled: false } });
+    expect(await dispatch('cancelRun', { runId: batch.id })).toEqual({ ok: true, value: { cancelled: true } });
+    const [held] = (await batch.done).units;
+    expect(held?.result).toBe('cancelled');
+    expect(held?.error).toBe('cancelled by the operator');
   });
 
   it('keeps to its concurrency limit across units', async () => {

@@ -267,6 +267,15 @@ export class Station {
     });
   }
 
+  /** Cancels a run in progress, or one unit of it; false when there is no such run (or unit in it) any more. */
+  cancelRun(runId: string, moduleId?: string, reason?: string): boolean {
+    const run = this.runner.runs.find((r) => r.id === runId);
+    if (run === undefined) return false;
+    if (moduleId !== undefined) return run.cancelUnit(moduleId, reason);
+    run.cancel(reason);
+    return true;
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;

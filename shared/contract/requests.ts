@@ -55,6 +55,17 @@ export const requests = {
     output: z.array(transcriptLineSchema),
     errors: ['invalid-input', 'unknown-module'],
   }),
+  cancelRun: request({
+    description:
+      'Cancel a script run as a whole, or one unit of it (moduleId): waiting units never start, running steps stop.',
+    input: z.strictObject({
+      runId: z.string().min(1, 'a run id is required').max(128, 'a run id is at most 128 characters'),
+      moduleId: moduleId.optional(),
+    }),
+    /** False when no such run (or unit in it) is running any more. */
+    output: z.object({ cancelled: z.boolean() }),
+    errors: ['invalid-input'],
+  }),
 } as const;
 
 export type Requests = typeof requests;

@@ -18,6 +18,7 @@ function fakeStation() {
     listModules: () => Promise.resolve({ ok: true, value: [] }),
     sendAt: () => Promise.resolve({ ok: false, error: { code: 'internal', message: 'not used' } }),
     getTranscript: () => Promise.resolve({ ok: true, value: [] }),
+    cancelRun: () => Promise.resolve({ ok: true, value: { cancelled: false } }),
     subscribe<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void) {
       const set: Set<(payload: EventPayload<E>) => void> = listeners[name];
       set.add(listener);

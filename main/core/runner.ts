@@ -297,16 +297,13 @@ export class ScriptRunner implements Disposable {
           const base = { runId, script: script.name, unitId: unit.id, index, step: step.name };
           if (failed && !(step.always === true && !signal.aborted)) {
             const first = records.find((r) => r.status === 'failed' || r.status === 'cancelled');
-            records.push(
-              this.closedRecord(unit, base, 'skipped', `not run: ${first?.step ?? 'an earlier step'} did not pass`),
-            );
-            this.stepEmitter.fire(progressOf(records.at(-1)));
+            const why = `not run: ${first?.step ?? 'an earlier step'} did not pass`;
+            records.push(await this.closeStep(observers, this.closedRecord(unit, base, 'skipped', why)));
             continue;
           }
           const skip = step.skip?.(state);
           if (skip !== undefined) {
-            records.push(this.closedRecord(unit, base, 'skipped', skip));
-            this.stepEmitter.fire(progressOf(records.at(-1)));
+            records.push(await this.closeStep(observers, this.closedRecord(unit, base, 'skipped', skip)));
             continue;
           }
           // An `always` step after a failure runs with the run's own signal: a script abort has already happened.
@@ -345,8 +342,7 @@ export class ScriptRunner implements Disposable {
                 failure,
               )
             : this.closedRecord(unit, base, 'skipped', `not run: ${failure.message}`);
-        records.push(record);
-        this.stepEmitter.fire(progressOf(record));
+        records.push(await this.closeStep(observers, record));
       }
     }
     const result = settled ?? settle();
@@ -483,6 +479,17 @@ export class ScriptRunner implements Disposable {
     } finally {
       scope.dispose();
     }
+  }
+
+  /** A step that did not run (skipped, or cancelled before it started): recorded and shown like any other. */
+  private async closeStep(observers: readonly RunObserver[], record: StepRecord): Promise<StepRecord> {
+    try {
+      await notify(observers, (o) => o.stepFinished?.(record));
+    } catch (error) {
+      onUnexpectedError(error, `runner.stepFinished(${record.runId}, ${record.unitId}, ${record.step})`);
+    }
+    this.stepEmitter.fire(progressOf(record));
+    return record;
   }
 
   private closedRecord(

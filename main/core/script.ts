@@ -215,7 +215,9 @@ export interface RunResult<S> {
  * The persistence seam: told of every run, step and unit result as it happens, and awaited, so that a store can
  * commit each record before the run goes on (a step is reported started before anything of it is written to the
  * module; a step whose start cannot be recorded is not run, and the unit fails with `recording-failed`). The
- * runner does not know what is behind it (SQLite, PostgreSQL, a CSV writer, a test's array).
+ * runner does not know what is behind it (SQLite, PostgreSQL, a CSV writer, a test's array). Steps that never ran
+ * (skipped, or cancelled before they started) get `stepFinished` without `stepStarted`; a step tried again gets a
+ * start and a finish per try.
  */
 export interface RunObserver {
   runStarted?(run: RunStart): void | Promise<void>;

@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { formatQfuplChecksum } from '../main/emulator/checksum';
 import { MemoryBroker } from '../main/emulator/memory-broker';
 import { startVirtualFleet } from '../main/emulator/pty-module';
-import { TestHost } from '../main/emulator/test-host';
+import { TestHost } from '../main/testing/test-host';
 import { SerialTransport } from '../main/transport/serial';
 
 const COUNT = Number(process.argv[2] ?? 64);

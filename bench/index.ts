@@ -12,6 +12,8 @@ const benches: readonly { readonly name: string; readonly file: string; readonly
   { name: 'net', file: 'net-session.ts' },
   { name: 'web-shell', file: 'web-shell.ts' },
   { name: 'store', file: 'store.ts' },
+  { name: 'station-loop', file: 'station-event-loop.ts' },
+  { name: 'events', file: 'event-volume.ts' },
 ];
 
 const wanted = process.argv.slice(2);

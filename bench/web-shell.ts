@@ -2,8 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { inThreadParserLink } from '../main/at/engine';
-import { EnginePort } from '../main/core/engine-port';
+import { AtEngine, inThreadParserLink } from '../main/at/engine';
 import { createDispatch, createHandlers, type Dispatch } from '../main/core/handlers';
 import { Station } from '../main/core/station';
 import { waitForIdentified } from '../main/core/wait-for';
@@ -42,7 +41,7 @@ async function rig(): Promise<Rig> {
   );
   const transports = modules.map((module, index) => new InProcessTransport(module, `virtual:${index}`));
   for (const module of modules) module.powerOn();
-  const station = new Station({ openPort: (t) => new EnginePort(t, inThreadParserLink()) });
+  const station = new Station({ openEngine: (transport) => new AtEngine({ transport, parser: inThreadParserLink() }) });
   for (const transport of transports) station.attach(transport);
   await waitForIdentified(station);
   return {

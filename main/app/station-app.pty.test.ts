@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { serverMessageSchema, type ModuleInfo, type ServerMessage } from '../../shared/contract';
-import { waitForEvent, waitForIdentified } from '../core/wait-for';
+import { waitForIdentified, waitForModule } from '../core/wait-for';
 import { startVirtualFleet as startPtyFleet, type VirtualFleet } from '../emulator/pty-module';
 import { startStationApp, type StationApp } from './station-app';
 
@@ -87,16 +87,12 @@ describe('station over pseudo-terminals', () => {
         result: { ok: true, value: { verdict: 'ok', fields: [{ label: 'Clean session', value: '0' }] } },
       });
 
-      const gone = waitForEvent(app.station, 'modulesChanged', (list) =>
-        list.some((m) => m.id === path && m.state === 'disconnected'),
-      );
       await fleet.modules[1]?.unplug();
-      await gone;
+      await waitForModule(app.station, path, (m) => m.connection === 'gone');
       const pushed = await arrived(
-        (m) =>
-          m.kind === 'event' && m.name === 'modulesChanged' && JSON.stringify(m.payload).includes('"disconnected"'),
+        (m) => m.kind === 'event' && m.name === 'moduleChanged' && JSON.stringify(m.payload).includes('"gone"'),
       );
-      expect(pushed.kind).toBe('event');
+      expect(pushed).toMatchObject({ payload: { id: path, state: 'disconnected', connection: 'gone' } });
       const after = (await post('sendAt', { moduleId: path, line: 'AT' })) as { ok: false; error: { code: string } };
       expect(after.error.code).toBe('module-unavailable');
       // The other module is unaffected.

@@ -1,10 +1,12 @@
 import type { EmbeddedBroker } from '../broker/embedded';
 import { startEmbeddedBroker } from '../broker/embedded';
-import type { AtPortFactory } from '../core/at-port';
-import { createDispatch, createHandlers, type Dispatch } from '../core/handlers';
+import { AtEngine } from '../at/engine';
 import { ParserPool } from '../at/worker/pool';
-import { EnginePort } from '../core/engine-port';
+import { createDispatch, createHandlers, type Dispatch } from '../core/handlers';
+import { PortWatcher } from '../core/port-watch';
+import type { RunObserver } from '../core/script';
 import { Station } from '../core/station';
+import type { EngineFactory } from '../core/units';
 import { startWebShell, type WebShell } from '../shell-web/server';
 
 /** For the command line, which reaches the web shell through this composition root only. */
@@ -18,13 +20,30 @@ export type VirtualFleetStarter = (
   broker: { readonly host: string; readonly port: number },
 ) => Promise<{ readonly transports: readonly ByteTransport[]; close(): Promise<void> }>;
 
+/**
+ * Services the station is given rather than builds: the composition root (or a test) injects them, and the core
+ * never knows which implementation it got. The store's History goes in as `recorder` (a RunObserver adapter over
+ * it); whatever needs closing at shutdown goes in `close`.
+ */
+export interface StationServices {
+  /** Told of every script run started through `Station.runScript` (not of identification). */
+  readonly recorder?: RunObserver;
+  /** Called by the runtime's close(), after the station has stopped (closing a store). */
+  readonly close?: () => Promise<void>;
+}
+
 export interface StationCoreOptions {
   /** Virtual modules to start in-process (the embedded default). */
   readonly virtual: number;
-  /** Real serial ports (or pseudo-terminals) to attach. */
+  /** Real serial ports (or pseudo-terminals) to attach; one that cannot be opened is listed with the reason. */
   readonly portPaths: readonly string[];
+  /** Also attach every USB serial port (ttyUSB / ttyACM, or udev's list) as it appears. */
+  readonly scanPorts?: boolean;
   readonly startVirtualFleet?: VirtualFleetStarter;
-  readonly openPort?: AtPortFactory;
+  readonly openEngine?: EngineFactory;
+  readonly services?: StationServices;
+  /** Port presence checks (ms); the default is 1000. */
+  readonly watchIntervalMs?: number;
 }
 
 /** A running station without a shell: what both the web shell and the Electron shell sit on. */
@@ -48,8 +67,11 @@ export async function startStationRuntime(options: StationCoreOptions): Promise<
     // One parser pool for all ports: parsing runs in worker threads, serial I/O stays on this thread.
     const pool = new ParserPool();
     cleanups.push(() => pool.dispose());
+    const services = options.services ?? {};
+    if (services.close !== undefined) cleanups.push(services.close);
     const station = new Station({
-      openPort: options.openPort ?? ((transport) => new EnginePort(transport, pool.open(transport.id))),
+      openEngine: options.openEngine ?? ((transport) => new AtEngine({ transport, parser: pool.open(transport.id) })),
+      ...(services.recorder === undefined ? {} : { recorder: services.recorder }),
     });
     cleanups.push(() => station.dispose());
     let broker: EmbeddedBroker | undefined;
@@ -62,10 +84,16 @@ export async function startStationRuntime(options: StationCoreOptions): Promise<
       cleanups.push(() => fleet.close());
       for (const transport of fleet.transports) station.attach(transport);
     }
-    for (const path of options.portPaths) {
-      const transport = await SerialTransport.open({ path });
-      cleanups.push(() => transport.close());
-      station.attach(transport);
+    if (options.portPaths.length > 0 || options.scanPorts === true) {
+      // Ports are opened as they appear and re-opened when they come back; the station owns what it attached.
+      const watcher = new PortWatcher(station, {
+        paths: options.portPaths,
+        scan: options.scanPorts === true,
+        open: (path) => SerialTransport.open({ path }),
+        ...(options.watchIntervalMs === undefined ? {} : { intervalMs: options.watchIntervalMs }),
+      });
+      cleanups.push(() => Promise.resolve(watcher.dispose()));
+      await watcher.start();
     }
     return { station, dispatch: createDispatch(createHandlers(station)), broker, close };
   } catch (error) {

@@ -117,11 +117,33 @@ describe('fleet-station serve', () => {
     expect(stderr).not.toContain('hunter2');
   });
 
+  it('reports a --port-path that cannot be opened and serves the others (issue 8 item 8)', async () => {
+    const child = start(['--port', '0', '--virtual', '1', '--port-path', '/dev/does-not-exist', '--json']);
+    const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+    const ready = JSON.parse(line) as {
+      url: string;
+      token: string;
+      modules: string[];
+      problems: { port: string; problem: string }[];
+    };
+    expect(ready.modules).toEqual(['virtual:0', '/dev/does-not-exist']);
+    expect(ready.problems.map((p) => p.port)).toEqual(['/dev/does-not-exist']);
+    expect(ready.problems[0]?.problem).toMatch(/cannot open serial port \/dev\/does-not-exist/);
+    const response = await fetch(`${ready.url}/api/sendAt`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ready.token}` },
+      body: JSON.stringify({ moduleId: 'virtual:0', line: 'AT' }),
+    });
+    expect(((await response.json()) as { ok: boolean }).ok).toBe(true);
+    const exited = exitOf(child);
+    child.kill('SIGTERM');
+    expect((await exited).code).toBe(0);
+  });
+
   it.each([
     [['--port', '70000'], /--port.*expected an integer 0-65535/],
     [['--virtual', 'many'], /--virtual.*expected an integer/],
     [['--host', '0.0.0.0'], /Allowed choices are 127\.0\.0\.1/],
-    [['--port', '0', '--port-path', '/dev/does-not-exist'], /cannot open serial port \/dev\/does-not-exist/],
   ])('refuses %j with a clear message and exit code 1', async (args, message) => {
     const { code, stderr } = await exitOf(start([...args, '--json']));
     expect(code).toBe(1);

@@ -10,6 +10,7 @@ interface ServeFlags {
   readonly virtual?: number;
   readonly portPath: string[];
   readonly socket?: string;
+  readonly all: boolean;
   readonly json: boolean;
   readonly openHint: boolean;
 }
@@ -41,7 +42,13 @@ export const registerServe: CommandRegistrar = (program) => {
           .default('127.0.0.1'),
       )
       .option('--virtual <count>', 'virtual modules to run in-process (default 3 when no --port-path)', integer(0, 64))
-      .option('--port-path <path>', 'a serial port with a module (repeatable)', collect, [])
+      .option(
+        '--port-path <path>',
+        'a serial port with a module (repeatable); one that cannot be opened is listed with the reason and retried',
+        collect,
+        [],
+      )
+      .option('--all', 'attach every USB serial port (ttyUSB/ttyACM) as it appears', false)
       .option(
         '--socket <path>',
         'also serve the API on this Unix-domain socket, mode 0600 (its file permission is the authentication)',
@@ -81,8 +88,9 @@ async function serve(flags: ServeFlags): Promise<void> {
     host: flags.host,
     port: flags.port,
     staticRoot,
-    virtual: flags.virtual ?? (flags.portPath.length === 0 ? 3 : 0),
+    virtual: flags.virtual ?? (flags.portPath.length === 0 && !flags.all ? 3 : 0),
     portPaths: flags.portPath,
+    scanPorts: flags.all,
     startVirtualFleet,
     ...(token === undefined ? {} : { token }),
     ...(flags.socket === undefined ? {} : { unixSocket: flags.socket }),
@@ -104,6 +112,11 @@ async function serve(flags: ServeFlags): Promise<void> {
     socket: app.shell.unixSocket ?? null,
     broker: app.broker === undefined ? null : `mqtt://${app.broker.host}:${app.broker.port}`,
     modules: app.station.list().map((m) => m.port),
+    /** Ports that could not be opened or identified yet, with the reason (the station keeps trying them). */
+    problems: app.station
+      .list()
+      .filter((m) => m.connection === 'error')
+      .map((m) => ({ port: m.port, problem: m.problem })),
   };
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(ready)}\n`);
@@ -112,6 +125,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     if (ready.socket !== null) process.stdout.write(`API also on the socket ${ready.socket} (mode 0600)\n`);
     if (ready.broker !== null) process.stdout.write(`embedded MQTT broker on ${ready.broker}\n`);
     process.stdout.write(`modules: ${ready.modules.join(', ') || '(none)'}\n`);
+    for (const { port, problem } of ready.problems) process.stdout.write(`  ${port}: ${problem ?? 'error'}\n`);
     if (flags.openHint) process.stdout.write(`Open ${ready.openUrl} in a browser. Ctrl+C stops the station.\n`);
   }
 }

@@ -23,6 +23,11 @@ export function createHandlers(station: Station): StationHandlers {
     listModules: () => Promise.resolve({ ok: true, value: station.list() }),
     sendAt: ({ moduleId, line }, { signal }) => station.sendAt(moduleId, line, { signal }),
     getTranscript: ({ moduleId, limit }) => Promise.resolve(station.transcript(moduleId, limit)),
+    cancelRun: ({ runId, moduleId }) =>
+      Promise.resolve({
+        ok: true,
+        value: { cancelled: station.cancelRun(runId, moduleId, 'cancelled by the operator') },
+      }),
   };
 }
 

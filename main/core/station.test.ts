@@ -5,10 +5,9 @@ import { startVirtualFleet } from '../app/virtual-fleet';
 import { InProcessTransport } from '../emulator/in-process-transport';
 import { createMqttClientSession } from '../emulator/net/session';
 import { VirtualModule } from '../emulator/virtual-module';
-import { inThreadParserLink } from '../at/engine';
-import { EnginePort } from './engine-port';
+import { AtEngine, inThreadParserLink } from '../at/engine';
 import { Station } from './station';
-import { waitForEvent, waitForIdentified } from './wait-for';
+import { waitForEvent, waitForIdentified, waitForModule } from './wait-for';
 
 // The station core against real virtual modules (in-process transports) and the embedded broker, through the
 // same composition root `fleet-station serve` uses.
@@ -23,11 +22,14 @@ describe('Station with virtual modules', () => {
     await runtime.close();
   });
 
-  it('identifies every module: model, revision, IMEI, ICCID', () => {
+  it('identifies every module: model, revision, IMEI, ICCID, IMSI', () => {
     const modules = runtime.station.list();
     expect(modules.map((m) => m.id)).toEqual(['virtual:0', 'virtual:1']);
     for (const m of modules) {
       expect(m.state).toBe('ready');
+      expect(m.connection).toBe('ready');
+      expect(m.activity).toEqual({ kind: 'idle' });
+      expect(m.imsi).toMatch(/^\d{15}$/);
       expect(m.model).toMatch(/^E[CG][0-9]00U$/);
       expect(m.revision).toMatch(new RegExp(`^${m.model ?? ''}`));
       expect(m.imei).toMatch(/^\d{15}$/);
@@ -101,6 +103,17 @@ describe('Station with virtual modules', () => {
     expect(result.ok ? 'ok' : result.error.message).toMatch(/one command per line/);
     const after = await runtime.station.sendAt('virtual:0', 'AT');
     expect(after.ok && after.value.verdict).toBe('ok');
+  });
+
+  it('sends a Will topic with a ";" inside its quotes (issue 8 item 8) and still refuses a joined tail', async () => {
+    const set = await runtime.station.sendAt('virtual:0', 'AT+QMTCFG="will",0,1,0,0,"fleet/a;b","gone;away"');
+    expect(set.ok && set.value.verdict).toBe('ok');
+    const read = await runtime.station.sendAt('virtual:0', 'AT+QMTCFG="will",0');
+    expect(read.ok && read.value.lines).toEqual(['+QMTCFG: "will",1,0,0,"fleet/a;b","gone;away"']);
+    for (const line of ['AT+QMTCFG="will",0,1,0,0,"a;b";+CSQ', 'AT+QMTCFG="will",0,1,0,0,"a;b']) {
+      const joined = await runtime.station.sendAt('virtual:0', line);
+      expect(joined.ok ? 'ok' : joined.error.message).toMatch(/one command per line/);
+    }
   });
 
   it('still sends willex queries and a cleared will flag, which have no data phase', async () => {
@@ -215,33 +228,35 @@ describe('Station guided session reaching the embedded broker', () => {
 });
 
 describe('Station when a module goes away', () => {
-  it('identifies a rebooted module again, marks an unplugged one disconnected and refuses it clearly', async () => {
+  it('identifies a rebooted module again, marks an unplugged one gone and refuses it clearly', async () => {
     const module = new VirtualModule({ index: 5, sessionFactory: createMqttClientSession, baud: 0, bootDelayMs: 10 });
-    const station = new Station({ openPort: (t) => new EnginePort(t, inThreadParserLink()) });
+    const station = new Station({
+      openEngine: (transport) => new AtEngine({ transport, parser: inThreadParserLink() }),
+    });
     try {
       station.attach(new InProcessTransport(module, 'virtual:5'));
       module.powerOn();
       const [ready] = await waitForIdentified(station);
       expect(ready?.problem ?? 'none').toBe('none');
-      expect(ready?.state).toBe('ready');
+      expect(ready?.connection).toBe('ready');
       // A reboot (RDY again) makes the station identify the module afresh.
       const seen: string[] = [];
-      const watch = station.on('modulesChanged', (list) => seen.push(list[0]?.state ?? 'none'));
+      const watch = station.on('moduleChanged', (unit) => seen.push(unit.connection));
       const again = waitForEvent(
         station,
-        'modulesChanged',
-        (list) => seen.includes('identifying') && list[0]?.state === 'ready',
+        'moduleChanged',
+        (unit) => seen.includes('identifying') && unit.connection === 'ready',
       );
       module.reboot();
-      const [rebooted] = await again;
+      const rebooted = await again;
       watch.dispose();
-      expect(rebooted?.imei).toBe(module.identity.imei);
-      expect(seen.slice(0, 1)).toEqual(['identifying']);
+      expect(rebooted.imei).toBe(module.identity.imei);
+      expect(seen.slice(seen.indexOf('identifying'))).not.toContain('error');
 
-      const gone = waitForEvent(station, 'modulesChanged', (list) => list[0]?.state === 'disconnected');
       module.unplug();
-      const [after] = await gone;
-      expect(after?.problem).toMatch(/unplugged/);
+      const after = await waitForModule(station, 'virtual:5', (m) => m.connection === 'gone');
+      expect(after.state).toBe('disconnected');
+      expect(after.problem).toMatch(/unplugged/);
       const result = await station.sendAt('virtual:5', 'AT');
       expect(result.ok ? 'ok' : result.error.code).toBe('module-unavailable');
     } finally {

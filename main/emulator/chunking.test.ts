@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bootInProcess, info, OK } from './test-module';
+import { bootInProcess, info, OK } from '../testing/test-module';
 import type { VirtualModule } from './virtual-module';
 
 const modules: VirtualModule[] = [];

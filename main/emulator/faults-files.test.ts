@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { formatQfuplChecksum } from './checksum';
 import type { FaultPlan } from './faults';
 import type { MqttClientSessionFactory } from './net/types';
-import { bootInProcess, ERR, info, OK, urc } from './test-module';
+import { bootInProcess, ERR, info, OK, urc } from '../testing/test-module';
 import type { VirtualModule } from './virtual-module';
 
 const modules: VirtualModule[] = [];

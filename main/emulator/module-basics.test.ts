@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isValidLuhn, moduleIdentity, MODELS } from './identity';
 import { InProcessTransport } from './in-process-transport';
 import { MemoryBroker } from './memory-broker';
-import { TestHost } from './test-host';
+import { TestHost } from '../testing/test-host';
 import { VirtualModule, type VirtualModuleOptions } from './virtual-module';
 
 const modules: VirtualModule[] = [];

@@ -5,8 +5,8 @@ import { formatQfuplChecksum } from './checksum';
 import { createMqttClientSession } from './net/session';
 import { startPtyModule } from './pty-module';
 import { EXAMPLE_WITHOUT_SSL, exampleWithSsl } from './spec-examples';
-import { runSteps, withUrcsSorted } from './spec-runner';
-import { TestHost } from './test-host';
+import { runSteps, withUrcsSorted } from '../testing/spec-runner';
+import { TestHost } from '../testing/test-host';
 
 /**
  * The whole stack a station meets: the virtual module behind a real pseudo-terminal, its real MQTT client

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FaultPlan } from './faults';
 import type { MqttClientSession, MqttClientSessionFactory, PacketReport } from './net/types';
 import { MemoryBroker } from './memory-broker';
-import { bootInProcess, ERR, info, OK, urc } from './test-module';
-import type { TestHost } from './test-host';
+import { bootInProcess, ERR, info, OK, urc } from '../testing/test-module';
+import type { TestHost } from '../testing/test-host';
 import type { VirtualModule } from './virtual-module';
 
 const modules: VirtualModule[] = [];

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { bootInProcess, ERR, info, OK, urc } from './test-module';
+import { bootInProcess, ERR, info, OK, urc } from '../testing/test-module';
 import type { VirtualModule } from './virtual-module';
 
 const modules: VirtualModule[] = [];

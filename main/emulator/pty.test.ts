@@ -4,8 +4,8 @@ import { formatQfuplChecksum } from './checksum';
 import { MemoryBroker } from './memory-broker';
 import { startPtyModule, startVirtualFleet, type PtyModule } from './pty-module';
 import { EXAMPLE_WITHOUT_SSL, exampleWithSsl } from './spec-examples';
-import { runSteps } from './spec-runner';
-import { TestHost } from './test-host';
+import { runSteps } from '../testing/spec-runner';
+import { TestHost } from '../testing/test-host';
 
 /**
  * The important paths over REAL pseudo-terminals (socat + serialport on both ends): the station-side port is

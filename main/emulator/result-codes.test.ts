@@ -7,7 +7,7 @@ import type {
   PacketReport,
   SessionEvents,
 } from './net/types';
-import { bootInProcess, OK, info, urc } from './test-module';
+import { bootInProcess, OK, info, urc } from '../testing/test-module';
 import type { VirtualModule } from './virtual-module';
 
 /**

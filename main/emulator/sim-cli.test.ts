@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SerialTransport } from '../transport/serial';
 import { faultsFor, parseBaud, parseCount, parseHostMap, SimOptionError } from './sim-options';
-import { TestHost } from './test-host';
+import { TestHost } from '../testing/test-host';
 
 describe('sim flag parsing', () => {
   it('parses faults per module', () => {

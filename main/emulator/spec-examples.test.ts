@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { InProcessTransport } from './in-process-transport';
 import { MemoryBroker } from './memory-broker';
 import { EXAMPLE_WITHOUT_SSL, exampleWithSsl } from './spec-examples';
-import { runSteps } from './spec-runner';
-import { TestHost } from './test-host';
+import { runSteps } from '../testing/spec-runner';
+import { TestHost } from '../testing/test-host';
 import { VirtualModule } from './virtual-module';
 import { formatQfuplChecksum } from './checksum';
 

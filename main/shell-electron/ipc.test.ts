@@ -8,10 +8,9 @@ import {
   type ModuleInfo,
 } from '../../shared/contract';
 import { createDispatch, createHandlers } from '../core/handlers';
-import { inThreadParserLink } from '../at/engine';
-import { EnginePort } from '../core/engine-port';
+import { AtEngine, inThreadParserLink } from '../at/engine';
+import { Emitter } from '../base';
 import { Station } from '../core/station';
-import { Emitter } from '../core/emitter';
 import type { EventSource } from '../shell-web/server';
 import { createBridge, type RendererIpc } from './bridge';
 import { bindIpc, type MainIpc } from './ipc';
@@ -52,22 +51,25 @@ function channelPair(senderUrl: string) {
 
 class FakeEvents implements EventSource {
   readonly emitters: { [E in EventName]: Emitter<EventPayload<E>> } = {
-    modulesChanged: new Emitter(),
+    moduleChanged: new Emitter(),
+    moduleRemoved: new Emitter(),
     transcriptLines: new Emitter(),
+    runChanged: new Emitter(),
+    stepProgress: new Emitter(),
   };
   get modules() {
-    return this.emitters.modulesChanged;
+    return this.emitters.moduleChanged;
   }
   get lines() {
     return this.emitters.transcriptLines;
   }
   on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void) {
     const emitter: Emitter<EventPayload<E>> = this.emitters[name];
-    return emitter.on(listener);
+    return emitter.event(listener);
   }
 }
 
-const station = new Station({ openPort: (t) => new EnginePort(t, inThreadParserLink()) });
+const station = new Station({ openEngine: (transport) => new AtEngine({ transport, parser: inThreadParserLink() }) });
 const dispatch = createDispatch(createHandlers(station));
 
 describe('preload bridge', () => {
@@ -145,14 +147,19 @@ describe('IPC binding', () => {
       revision: null,
       imei: null,
       iccid: null,
+      imsi: null,
       state: 'ready',
+      connection: 'ready',
+      activity: { kind: 'idle' },
+      waiting: 0,
+      health: { state: 'ok', detail: null },
       problem: null,
     };
-    events.modules.fire([module]);
+    events.modules.fire(module);
     events.lines.fire([{ moduleId: 'virtual:0', seq: 0, at: 1, dir: 'tx', text: 'AT' }]);
-    expect(seen).toEqual(['modulesChanged', 'transcriptLines']);
+    expect(seen).toEqual(['moduleChanged', 'transcriptLines']);
     for (const stop of stops) stop();
-    events.modules.fire([]);
+    events.modules.fire(module);
     expect(seen).toHaveLength(2);
     binding.dispose();
   });

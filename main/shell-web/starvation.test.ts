@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { serverMessageSchema, type Result } from '../../shared/contract';
-import { inThreadParserLink } from '../at/engine';
+import { AtEngine, inThreadParserLink } from '../at/engine';
 import { createDispatch, createHandlers } from '../core/handlers';
-import { EnginePort } from '../core/engine-port';
 import { Station } from '../core/station';
 import { waitForEvent, waitForIdentified } from '../core/wait-for';
 import { InProcessTransport } from '../emulator/in-process-transport';
@@ -38,7 +37,7 @@ beforeAll(async () => {
   transports = modules.map((module, index) => new InProcessTransport(module, `virtual:${index}`));
   for (const module of modules) module.powerOn();
   station = new Station({
-    openPort: (transport) => new EnginePort(transport, inThreadParserLink()),
+    openEngine: (transport) => new AtEngine({ transport, parser: inThreadParserLink() }),
     commandTimeoutMs: 600_000,
   });
   for (const transport of transports) station.attach(transport);

@@ -27,6 +27,10 @@ export interface ListSerialPortsOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Told why the udev listing was not used, when the scan fallback was taken. */
   readonly onFallback?: (reason: string) => void;
+  /** Ask udev (a child process). Default true; a watcher polling every second skips it between full listings. */
+  readonly udev?: boolean;
+  /** Scan the device folder for ttyUSB / ttyACM. Default true; false lists the explicit paths only. */
+  readonly scan?: boolean;
 }
 
 /** Device names a USB modem's AT port takes on Linux (usb-serial option driver / CDC ACM). */
@@ -50,15 +54,18 @@ const udevListing = z.array(
  */
 export async function listSerialPorts(options: ListSerialPortsOptions = {}): Promise<SerialPortInfo[]> {
   let ports: SerialPortInfo[] = [];
-  try {
-    ports = await listThroughUdev(options.timeoutMs ?? 5000, options.env ?? process.env);
-  } catch (error: unknown) {
-    options.onFallback?.(error instanceof Error ? error.message : String(error));
+  const scan = options.scan ?? true;
+  if (scan && (options.udev ?? true)) {
+    try {
+      ports = await listThroughUdev(options.timeoutMs ?? 5000, options.env ?? process.env);
+    } catch (error: unknown) {
+      options.onFallback?.(error instanceof Error ? error.message : String(error));
+    }
   }
   // serialport resolves an empty list when udevadm fails or crashes (its stream ends before the exit code is
   // seen), so the scan always runs and adds what udev did not report.
   const known = new Set(ports.map((port) => port.path));
-  for (const port of await scanDeviceFolder(options.devDir ?? '/dev')) {
+  for (const port of scan ? await scanDeviceFolder(options.devDir ?? '/dev') : []) {
     if (!known.has(port.path)) ports.push(port);
     known.add(port.path);
   }

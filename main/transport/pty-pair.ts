@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -33,10 +34,17 @@ const GUARD = [
  * Starts `socat pty,raw,echo=0,link=a pty,raw,echo=0,link=b` and resolves once socat reports its transfer loop,
  * i.e. once both links exist. Used by the transport and engine integration tests and the engine benchmark.
  */
-export async function startPtyPair(): Promise<PtyPair> {
-  const dir = await mkdtemp(join(tmpdir(), 'fleet-pty-'));
-  const a = join(dir, 'a');
-  const b = join(dir, 'b');
+export async function startPtyPair(options?: { readonly a: string; readonly b: string }): Promise<PtyPair> {
+  // Given paths: the same port "comes back" after an unplug (a replug test); the links a killed socat left behind
+  // are removed first, and stop() removes only the links.
+  if (options !== undefined) await Promise.all([rm(options.a, { force: true }), rm(options.b, { force: true })]);
+  const dir = options === undefined ? await mkdtemp(join(tmpdir(), 'fleet-pty-')) : dirname(options.a);
+  const a = options?.a ?? join(dir, 'a');
+  const b = options?.b ?? join(dir, 'b');
+  const removeAll = async (): Promise<void> => {
+    if (options === undefined) await rm(dir, { recursive: true, force: true });
+    else await Promise.all([rm(a, { force: true }), rm(b, { force: true })]);
+  };
   const child = spawn('sh', ['-c', GUARD, 'sh', '-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
     stdio: ['pipe', 'ignore', 'pipe'],
   });
@@ -48,7 +56,7 @@ export async function startPtyPair(): Promise<PtyPair> {
       child.stdin.end();
       await exited;
     }
-    await rm(dir, { recursive: true, force: true });
+    await removeAll();
     throw error;
   }
   // From here on socat's diagnostics are of no interest, but the pipe must keep draining.
@@ -63,7 +71,7 @@ export async function startPtyPair(): Promise<PtyPair> {
     unplug,
     stop: async () => {
       await unplug();
-      await rm(dir, { recursive: true, force: true });
+      await removeAll();
     },
   };
 }

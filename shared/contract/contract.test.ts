@@ -11,6 +11,7 @@ import {
   requestNames,
   requests,
   serverMessageSchema,
+  splitJoinedCommands,
   validateInput,
 } from './index';
 
@@ -72,11 +73,36 @@ describe('AT line validation', () => {
     );
   });
 
-  it('refuses joined commands (";") wherever the semicolon is, naming the rule', () => {
-    for (const line of ['AT+CSQ;+QMTPUBEX=0,0,0,0,"t",5', 'AT;', 'AT+QMTCONN=0,"c","u","p;w"']) {
+  it('refuses joined commands (";" outside quotes), naming the rule', () => {
+    for (const line of [
+      'AT+CSQ;+QMTPUBEX=0,0,0,0,"t",5',
+      'AT;',
+      'AT+QMTCFG="will",0,1,0,0,"a;b";+CSQ',
+      // A quote left open: the ";" cannot be told from a join.
+      'AT+QMTCONN=0,"c","u","p;w',
+    ]) {
       const result = validateInput('sendAt', { moduleId: 'm', line });
       expect(result.ok ? '' : result.error.message).toMatch(/^line: one command per line/);
     }
+  });
+
+  it('accepts a ";" inside quotes: a Will topic or a password is one value (issue 8 item 8)', () => {
+    for (const line of ['AT+QMTCFG="will",0,1,0,0,"fleet/a;b","bye;now"', 'AT+QMTCONN=0,"c","u","p;w"']) {
+      expect(validateInput('sendAt', { moduleId: 'm', line }).ok).toBe(true);
+    }
+  });
+
+  it('splits joined commands on ";" outside quotes only', () => {
+    const quotedText = fc.string({ unit: fc.constantFrom('a', ';', ',', ' ', '1') });
+    fc.assert(
+      fc.property(fc.array(quotedText, { minLength: 1, maxLength: 4 }), (values) => {
+        const commands = values.map((v, i) => `+X${i}="${v}"`);
+        const line = `AT${commands.join(';')}`;
+        const split = splitJoinedCommands(line);
+        expect(split.ambiguous).toBe(false);
+        expect(split.commands).toEqual([`AT${commands[0] ?? ''}`, ...commands.slice(1)]);
+      }),
+    );
   });
 
   it('refuses non-ASCII text and lines not starting with AT, naming the rule', () => {
@@ -111,7 +137,7 @@ describe('wire messages', () => {
     const messages = [
       { kind: 'response', id: 3, result: { ok: true, value: [] } },
       { kind: 'response', id: 4, result: { ok: false, error: { code: 'timeout', message: 'no answer' } } },
-      { kind: 'event', name: 'modulesChanged', payload: [] },
+      { kind: 'event', name: 'moduleRemoved', payload: { moduleId: 'virtual:0' } },
     ];
     for (const m of messages) expect(serverMessageSchema.parse(JSON.parse(JSON.stringify(m)))).toEqual(m);
     expect(

@@ -7,3 +7,4 @@ export * from './api';
 export * from './validate';
 export * from './wire';
 export * from './catalog';
+export * from './at-line';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSingleCommand } from './at-line';
 import type { ErrorCode } from './errors';
 import { atOutcomeSchema, moduleInfoSchema, transcriptLineSchema } from './model';
 
@@ -7,8 +8,8 @@ const moduleId = z.string().min(1, 'a module id is required').max(256, 'a module
 
 /**
  * An AT command line as an operator types it: printable ASCII only (no CR, LF or control characters, which
- * would let one line smuggle a second command), starting with AT, at most 1024 characters, and no `;` (which
- * joins commands on one line).
+ * would let one line smuggle a second command), starting with AT, at most 1024 characters, and no `;` outside
+ * double quotes (which joins commands on one line; inside quotes it is part of a value such as a Will topic).
  */
 export const atLineSchema = z
   .string()
@@ -16,8 +17,8 @@ export const atLineSchema = z
   .regex(/^[\x20-\x7e]*$/, 'an AT command is printable ASCII on one line (no CR, LF or control characters)')
   .refine((line) => /^at/i.test(line.trim()), 'an AT command starts with AT')
   // `AT+CSQ;+QMTPUBEX=...` joins commands: the later ones would escape every per-command check (data phase,
-  // redaction), so the guided session takes one command per line.
-  .refine((line) => !line.includes(';'), 'one command per line: joined commands (";") are not accepted');
+  // redaction), so the guided session takes one command per line. A `;` inside quotes is a value's character.
+  .refine(isSingleCommand, 'one command per line: joined commands (";" outside quotes) are not accepted');
 
 /** One request of the contract: its input schema, the schema of its value, and the error codes it may return. */
 export interface RequestSpec<I extends z.ZodType, O extends z.ZodType> {
@@ -53,6 +54,17 @@ export const requests = {
     input: z.strictObject({ moduleId, limit: z.number().int().min(1).max(2000).optional() }),
     output: z.array(transcriptLineSchema),
     errors: ['invalid-input', 'unknown-module'],
+  }),
+  cancelRun: request({
+    description:
+      'Cancel a script run as a whole, or one unit of it (moduleId): waiting units never start, running steps stop.',
+    input: z.strictObject({
+      runId: z.string().min(1, 'a run id is required').max(128, 'a run id is at most 128 characters'),
+      moduleId: moduleId.optional(),
+    }),
+    /** False when no such run (or unit in it) is running any more. */
+    output: z.object({ cancelled: z.boolean() }),
+    errors: ['invalid-input'],
   }),
 } as const;
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AtCommandError, AtResponseError } from '../vocab/errors';
 import * as at from './index';
-import { outcomeOf, recv } from './outcome-fixture';
+import { outcomeOf, recv } from '../../testing/outcome-fixture';
 
 /** Parse functions on the spec's and field notes' example lines. */
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { bootInProcess } from '../../emulator/test-module';
+import { bootInProcess } from '../../testing/test-module';
 import type { VirtualModule } from '../../emulator/virtual-module';
 import { decodeLog } from './decoder';
 import { renderJsonLines } from './render';

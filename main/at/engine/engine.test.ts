@@ -4,7 +4,7 @@ import { AtCommandError, AtError } from '../vocab/errors';
 import type { AtRequest } from '../vocab/request';
 import { AtEngine, type UrcNotice } from './engine';
 import { inThreadParserLink, type ParserLink } from './parser-link';
-import { ScriptedTransport } from './scripted-transport';
+import { ScriptedTransport } from '../../testing/scripted-transport';
 import type { TranscriptEntry } from './transcript';
 
 const SECRET = 'wN9Y6pZSIly7Exa5qVzcmigEGO4kAazZ';

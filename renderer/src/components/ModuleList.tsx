@@ -14,6 +14,19 @@ interface Props {
   readonly onSelect: (moduleId: string) => void;
 }
 
+/** What the unit is doing, when it is doing something: the script and its step, or a console command. */
+function activityText(m: ModuleInfo): string | null {
+  const waiting = m.waiting > 0 ? ` (+${m.waiting} waiting)` : '';
+  switch (m.activity.kind) {
+    case 'idle':
+      return null;
+    case 'console':
+      return `Console command${waiting}`;
+    case 'script':
+      return `${m.activity.script}${m.activity.step === null ? '' : `: ${m.activity.step}`}${waiting}`;
+  }
+}
+
 /** The attached modules with their identity and state; picking one opens its guided session. */
 export function ModuleList({ selected, onSelect }: Props) {
   const modules = useModules();
@@ -56,6 +69,17 @@ export function ModuleList({ selected, onSelect }: Props) {
               <span className={`state state-${m.state}`} data-field="state" title={m.problem ?? undefined}>
                 {stateLabels[m.state]}
               </span>
+              {m.health.state !== 'ok' && m.health.state !== 'closed' && (
+                <span className="health" data-field="health" title={m.health.detail ?? undefined}>
+                  {' '}
+                  ({m.health.state})
+                </span>
+              )}
+              {activityText(m) !== null && (
+                <div className="activity muted" data-field="activity">
+                  {activityText(m)}
+                </div>
+              )}
             </td>
           </tr>
         ))}

@@ -7,11 +7,18 @@ type Listeners = { [E in EventName]: Set<(payload: EventPayload<E>) => void> };
 
 /** A station seen through the contract only: requests answer from fixed data, events are fired by the test. */
 function fakeStation() {
-  const listeners: Listeners = { modulesChanged: new Set(), transcriptLines: new Set() };
+  const listeners: Listeners = {
+    moduleChanged: new Set(),
+    moduleRemoved: new Set(),
+    transcriptLines: new Set(),
+    runChanged: new Set(),
+    stepProgress: new Set(),
+  };
   const api: FleetApi = {
     listModules: () => Promise.resolve({ ok: true, value: [] }),
     sendAt: () => Promise.resolve({ ok: false, error: { code: 'internal', message: 'not used' } }),
     getTranscript: () => Promise.resolve({ ok: true, value: [] }),
+    cancelRun: () => Promise.resolve({ ok: true, value: { cancelled: false } }),
     subscribe<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void) {
       const set: Set<(payload: EventPayload<E>) => void> = listeners[name];
       set.add(listener);
@@ -40,20 +47,39 @@ const module: ModuleInfo = {
   revision: 'EC200UCNAAR03A03M08',
   imei: '868691050000048',
   iccid: '89860015107252000002',
+  imsi: '460001234567890',
   state: 'ready',
+  connection: 'ready',
+  activity: { kind: 'idle' },
+  waiting: 0,
+  health: { state: 'ok', detail: null },
   problem: null,
 };
 
 describe('the root subscription', () => {
-  it('writes a pushed module list into the query cache', () => {
+  it('applies pushed unit changes and removals to the cached list', () => {
     const station = fakeStation();
     const client = new QueryClient();
     const stop = subscribeToStation(station.api, client);
-    station.fire('modulesChanged', [module]);
-    expect(client.getQueryData(keys.modules)).toEqual([module]);
+    // No snapshot yet: a change is not invented into a partial list (the snapshot will bring it).
+    station.fire('moduleChanged', module);
+    expect(client.getQueryData(keys.modules)).toBeUndefined();
+    const other: ModuleInfo = { ...module, id: 'virtual:1', port: 'virtual:1' };
+    client.setQueryData(keys.modules, [module, other]);
+    const busy: ModuleInfo = { ...module, state: 'busy', activity: { kind: 'console' } };
+    station.fire('moduleChanged', busy);
+    expect(client.getQueryData(keys.modules)).toEqual([busy, other]);
+    const added: ModuleInfo = { ...module, id: '/dev/ttyUSB2', port: '/dev/ttyUSB2', connection: 'attached' };
+    station.fire('moduleChanged', added);
+    expect(client.getQueryData<ModuleInfo[]>(keys.modules)?.map((m) => m.id)).toEqual([
+      'virtual:0',
+      'virtual:1',
+      '/dev/ttyUSB2',
+    ]);
+    station.fire('moduleRemoved', { moduleId: 'virtual:1' });
+    expect(client.getQueryData<ModuleInfo[]>(keys.modules)?.map((m) => m.id)).toEqual(['virtual:0', '/dev/ttyUSB2']);
     stop();
-    expect(station.listeners.modulesChanged.size).toBe(0);
-    expect(station.listeners.transcriptLines.size).toBe(0);
+    for (const set of Object.values(station.listeners)) expect(set.size).toBe(0);
   });
 
   it('appends pushed transcript lines to the modules whose transcript is loaded, without duplicates', () => {

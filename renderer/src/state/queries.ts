@@ -42,6 +42,19 @@ export function useSendAt() {
   });
 }
 
+/**
+ * Applies one pushed unit change to the cached list: replaces the unit with the same id, or appends a new one.
+ * Without a cached list (the snapshot has not arrived yet) nothing is written: the snapshot will bring it.
+ */
+export function upsertModule(cached: readonly ModuleInfo[] | undefined, changed: ModuleInfo): ModuleInfo[] | undefined {
+  if (cached === undefined) return undefined;
+  const index = cached.findIndex((m) => m.id === changed.id);
+  if (index < 0) return [...cached, changed];
+  const next = [...cached];
+  next[index] = changed;
+  return next;
+}
+
 /** Merges pushed transcript lines into the cached snapshot, keeping order and dropping duplicates by seq. */
 export function mergeTranscript(cached: readonly TranscriptLine[] | undefined, added: readonly TranscriptLine[]) {
   const last = cached?.at(-1)?.seq ?? -1;
@@ -52,11 +65,19 @@ export function mergeTranscript(cached: readonly TranscriptLine[] | undefined, a
 
 /**
  * The root subscription: pushed events go straight into the query cache (setQueryData), so components only ever
- * read queries. Subscribe first, then (re)fetch snapshots, so nothing falls between the two.
+ * read queries. Subscribe first, then (re)fetch snapshots, so nothing falls between the two. Unit events carry one
+ * unit each and are applied to the cached list, so a change costs the same with 3 units or 256.
  */
 export function subscribeToStation(api: FleetApi, queryClient: QueryClient): () => void {
   const unsubscribes = [
-    api.subscribe('modulesChanged', (modules: ModuleInfo[]) => queryClient.setQueryData(keys.modules, modules)),
+    api.subscribe('moduleChanged', (module: ModuleInfo) =>
+      queryClient.setQueryData(keys.modules, (cached: ModuleInfo[] | undefined) => upsertModule(cached, module)),
+    ),
+    api.subscribe('moduleRemoved', ({ moduleId }: { moduleId: string }) =>
+      queryClient.setQueryData(keys.modules, (cached: ModuleInfo[] | undefined) =>
+        cached?.filter((m) => m.id !== moduleId),
+      ),
+    ),
     api.subscribe('transcriptLines', (lines: TranscriptLine[]) => {
       const byModule = new Map<string, TranscriptLine[]>();
       for (const line of lines) byModule.set(line.moduleId, [...(byModule.get(line.moduleId) ?? []), line]);

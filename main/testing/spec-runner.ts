@@ -1,4 +1,4 @@
-import type { Step } from './spec-examples';
+import type { Step } from '../emulator/spec-examples';
 import type { TestHost } from './test-host';
 
 /** What a step produced, for exact comparison with what it documents. */

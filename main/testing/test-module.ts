@@ -1,7 +1,7 @@
-import { InProcessTransport } from './in-process-transport';
-import { MemoryBroker } from './memory-broker';
+import { InProcessTransport } from '../emulator/in-process-transport';
+import { MemoryBroker } from '../emulator/memory-broker';
 import { TestHost } from './test-host';
-import { VirtualModule, type VirtualModuleOptions } from './virtual-module';
+import { VirtualModule, type VirtualModuleOptions } from '../emulator/virtual-module';
 
 /** A booted in-process module with echo off (unless asked), its host and its in-memory broker, for unit tests. */
 export async function bootInProcess(

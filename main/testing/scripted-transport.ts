@@ -1,5 +1,5 @@
-import { TransportSignals } from '../../transport/signals';
-import type { ByteTransport, Disposable } from '../../transport/types';
+import { TransportSignals } from '../transport/signals';
+import type { ByteTransport, Disposable } from '../transport/types';
 
 /** One step of a script: when the station writes `expect`, the device answers `reply` (if any). */
 export interface ScriptStep {

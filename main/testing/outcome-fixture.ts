@@ -1,4 +1,4 @@
-import type { AtOutcome, FinalEvent, RecvEvent, ResponseEvent, UrcEvent } from '../vocab/request';
+import type { AtOutcome, FinalEvent, RecvEvent, ResponseEvent, UrcEvent } from '../at/vocab/request';
 
 /**
  * Test support: builds the events a parser would produce for spec example lines, so parse functions are tested

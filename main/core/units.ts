@@ -9,12 +9,12 @@ import type {
 import type { AtEngine, PortHealth, UrcNotice } from '../at/engine';
 import { AtError } from '../at/vocab/errors';
 import type { AtRequest } from '../at/vocab/request';
-import { DisposableStore, Emitter, type Disposable } from '../base';
+import { DisposableStore, Emitter, toDisposable, type Disposable } from '../base';
 import type { ByteTransport } from '../transport/types';
 import { PortLease } from './lease';
 import { redactLine } from './redact';
 import type { RunnableUnit } from './runner';
-import type { UnitView } from './script';
+import { MIN_MASKED_SECRET, type UnitView } from './script';
 
 /** What a unit has told about itself (null until identified). */
 export interface UnitIdentity {
@@ -53,6 +53,8 @@ export class Unit implements RunnableUnit, Disposable {
   /** The last `keep` transcript lines, as a ring: `seq` is also the number of lines ever recorded. */
   private readonly lines: (TranscriptLine | undefined)[];
   private seq = 0;
+  /** Values a running script marked secret (StepContext.secret), with how many runs hold each. */
+  private readonly secrets = new Map<string, number>();
   private readonly store = new DisposableStore();
   private readonly changed = this.store.add(new Emitter<Unit>('unit.changed'));
   private readonly urcs = this.store.add(new Emitter<UrcNotice>('unit.urc'));
@@ -168,6 +170,27 @@ export class Unit implements RunnableUnit, Disposable {
     return this.urcs.event(listener);
   }
 
+  addSecrets(values: readonly string[]): Disposable {
+    const added = [...new Set(values)].filter((value) => value.length >= MIN_MASKED_SECRET);
+    for (const value of added) this.secrets.set(value, (this.secrets.get(value) ?? 0) + 1);
+    return toDisposable(() => {
+      for (const value of added) {
+        const holders = (this.secrets.get(value) ?? 1) - 1;
+        if (holders > 0) this.secrets.set(value, holders);
+        else this.secrets.delete(value);
+      }
+    });
+  }
+
+  mask(text: string): string {
+    if (this.secrets.size === 0) return text;
+    let out = text;
+    // Longest first: a secret inside a longer one must not leave the longer one's remainder showing.
+    const longestFirst = [...this.secrets.keys()].sort((a, b) => b.length - a.length);
+    for (const secret of longestFirst) if (out.includes(secret)) out = out.split(secret).join('***');
+    return out;
+  }
+
   note(text: string): void {
     this.record('note', text, Date.now());
   }
@@ -203,7 +226,7 @@ export class Unit implements RunnableUnit, Disposable {
   }
 
   private record(dir: TranscriptLine['dir'], text: string, at: number): void {
-    const line: TranscriptLine = { moduleId: this.id, seq: this.seq, at, dir, text: redactLine(text) };
+    const line: TranscriptLine = { moduleId: this.id, seq: this.seq, at, dir, text: this.mask(redactLine(text)) };
     this.lines[this.seq % this.keep] = line;
     this.seq++;
     this.transcriptLines.fire(line);

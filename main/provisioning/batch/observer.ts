@@ -136,7 +136,7 @@ export class MqttObserver implements BrokerObserver {
     } catch (error) {
       // MQTT.js words its errors without the password; only the message is kept, never the options.
       const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(`the observer could not connect to ${settings.url}: ${reason}`);
+      throw new Error(`the observer could not connect to ${settings.url}: ${reason}`, { cause: error });
     }
     client.on('message', (topic, payload) => {
       const list = this.seen.get(topic);
@@ -155,7 +155,8 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
     return Promise.reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    const onAbort = (): void =>
+      reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(
       (value) => {

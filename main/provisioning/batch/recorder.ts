@@ -95,7 +95,10 @@ export class HistoryRecorder implements RunObserver {
       ...(this.meta.retryOf !== undefined ? { retryOf: this.meta.retryOf } : {}),
     });
     for (const unit of run.units) {
-      this.units.set(unit.unitId, await this.history.beginUnit(run.runId, { port: unit.port, startedAt: run.startedAt }));
+      this.units.set(
+        unit.unitId,
+        await this.history.beginUnit(run.runId, { port: unit.port, startedAt: run.startedAt }),
+      );
     }
   }
 

@@ -74,6 +74,7 @@ export function provisioningScript(clientIdx: number): Script<ProvisionState> {
     close(),
   ];
   const names = steps.map((step) => step.name);
-  if (names.join() !== PROVISION_STEPS.join()) throw new Error(`the provisioning steps are out of order: ${names.join()}`);
+  if (names.join() !== PROVISION_STEPS.join())
+    throw new Error(`the provisioning steps are out of order: ${names.join()}`);
   return { name: PROVISION_SCRIPT, steps, abortOn: provisionAborts(clientIdx) };
 }

@@ -63,7 +63,12 @@ export interface BatchResult {
   readonly startedAt: number;
   readonly finishedAt: number;
   readonly units: readonly UnitOutcome[];
-  readonly counts: { readonly total: number; readonly passed: number; readonly failed: number; readonly cancelled: number };
+  readonly counts: {
+    readonly total: number;
+    readonly passed: number;
+    readonly failed: number;
+    readonly cancelled: number;
+  };
   /** The runner's own result (every step record, every unit's final state: it holds secrets, never print it). */
   readonly run: RunResult<ProvisionState>;
 }

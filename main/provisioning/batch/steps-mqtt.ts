@@ -129,7 +129,10 @@ export function connect(): WorkStep<ProvisionState> {
 export function subscribe(): WorkStep<ProvisionState> {
   return {
     name: 'subscribe',
-    timeoutMs: limitFor((plan) => [subscribeRequest(plan)], (plan) => deliveryBudgetMs(plan)),
+    timeoutMs: limitFor(
+      (plan) => [subscribeRequest(plan)],
+      (plan) => deliveryBudgetMs(plan),
+    ),
     run: async (ctx) => {
       const plan = planIn(ctx.state);
       const { mailbox, batch } = ctx.state;
@@ -251,7 +254,9 @@ export function receive(): WorkStep<ProvisionState> {
             'timeout',
           );
         }
-        ctx.note(`the station's observer saw it on the broker ${Math.max(0, seenAt - publishedAt)} ms after the publish`);
+        ctx.note(
+          `the station's observer saw it on the broker ${Math.max(0, seenAt - publishedAt)} ms after the publish`,
+        );
       }
       return { roundTripMs };
     },
@@ -294,7 +299,9 @@ async function negativeCheck(ctx: StepContext<ProvisionState>, plan: Provisionin
         `+QMTOPEN: ${plan.clientIdx},0`,
       );
     } else {
-      ctx.note(`negative check: with the wrong CA the module refused ${where} (+QMTOPEN: ${plan.clientIdx},${result.result})`);
+      ctx.note(
+        `negative check: with the wrong CA the module refused ${where} (+QMTOPEN: ${plan.clientIdx},${result.result})`,
+      );
     }
   } finally {
     await doing('restoring the right CA (AT+QSSLCFG="cacert")', () =>
@@ -304,7 +311,8 @@ async function negativeCheck(ctx: StepContext<ProvisionState>, plan: Provisionin
       ctx.at(at.qsslcfgQuery(negative.contextId, 'cacert')),
     );
     const difference = sslDifference(negative.contextId, negative.restore, reading);
-    if (difference !== undefined) failure ??= new StepError(`negative check: the right CA was not restored: ${difference}`);
+    if (difference !== undefined)
+      failure ??= new StepError(`negative check: the right CA was not restored: ${difference}`);
   }
   if (failure !== undefined) throw failure;
 }

@@ -87,7 +87,11 @@ export function precheck(): WorkStep<ProvisionState> {
         try {
           const sim = await ctx.at(at.cpinQuery());
           if (sim.ready) break;
-          throw new StepError(`SIM: not ready (+CPIN: ${sim.state}): ${simAdvice(sim.state)}`, 'failed', `+CPIN: ${sim.state}`);
+          throw new StepError(
+            `SIM: not ready (+CPIN: ${sim.state}): ${simAdvice(sim.state)}`,
+            'failed',
+            `+CPIN: ${sim.state}`,
+          );
         } catch (error) {
           const cme = error instanceof AtCommandError ? error.detail.cmeCode : undefined;
           if (cme !== undefined && NOT_YET.has(cme) && (await waitMore())) continue;

@@ -17,6 +17,9 @@ export function formatReport(rows: readonly ReportRow[], columns: readonly strin
   return stringify(records, {
     bom: true,
     record_delimiter: 'windows',
+    // Quote a field holding a lone CR or LF too (with an explicit record delimiter csv-stringify would otherwise
+    // quote only a field holding the whole CRLF).
+    quote_record_delimiter: true,
     escape_formulas: true,
     cast: {
       number: (value) => String(value),

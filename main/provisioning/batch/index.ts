@@ -20,6 +20,7 @@ export {
   RetryError,
   retrySelection,
   startBatch,
+  unitOutcome,
   type BatchHandle,
   type BatchOptions,
   type BatchResult,

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { RunResult, UnitResult } from '../../core/script';
+import type { RunObserver, RunResult, UnitResult } from '../../core/script';
 import type { Station } from '../../core/station';
 import type { Store, UnitRecord } from '../../store';
 import type { PlannedObserver } from '../compile';
@@ -9,7 +9,7 @@ import { Mailbox } from './mailbox';
 import { mqttObserver, type BrokerObserver, type ObserverFactory } from './observer';
 import { errorCodeOf, HistoryRecorder } from './recorder';
 import { provisioningScript } from './script';
-import type { BatchInputs, ProvisionState } from './state';
+import type { BatchInputs, ProvisionState, UnitIdentityFound } from './state';
 
 /** How long `precheck` waits by default for a module still searching for a network. */
 export const DEFAULT_REGISTRATION_WAIT_MS = 30_000;
@@ -36,6 +36,11 @@ export interface BatchOptions {
   readonly baudRate?: number;
   /** How long `precheck` waits for a module still starting (default 30 s). */
   readonly registrationWaitMs?: number;
+  /**
+   * Told of the run after the store has recorded each event (progress output, `--json` lines). Awaited like the
+   * recorder: keep them quick.
+   */
+  readonly observers?: readonly RunObserver[];
 }
 
 /** One unit's outcome, as `--json` and the summary report it (never a secret). */
@@ -103,8 +108,39 @@ export function observerSettings(profile: LoadedProfile, url?: string): PlannedO
   };
 }
 
-function outcomeOf(result: UnitResult<ProvisionState>): UnitOutcome {
-  const identity = result.state.identity;
+/** What a unit's final state tells of it (read without trusting its type: observers see `unknown` states). */
+function stateFacts(state: unknown): {
+  identity?: UnitIdentityFound;
+  credentialId?: string;
+  roundTripMs?: number;
+} {
+  if (typeof state !== 'object' || state === null) return {};
+  const facts: { identity?: UnitIdentityFound; credentialId?: string; roundTripMs?: number } = {};
+  if ('credentialId' in state && typeof state.credentialId === 'string') facts.credentialId = state.credentialId;
+  if ('roundTripMs' in state && typeof state.roundTripMs === 'number') facts.roundTripMs = state.roundTripMs;
+  if ('identity' in state && typeof state.identity === 'object' && state.identity !== null) {
+    const found = state.identity;
+    const text = (key: string): string | undefined => {
+      const value: unknown = key in found ? Reflect.get(found, key) : undefined;
+      return typeof value === 'string' ? value : undefined;
+    };
+    const [model, firmware, imei, iccid, imsi] = ['model', 'firmware', 'imei', 'iccid', 'imsi'].map(text);
+    if (
+      model !== undefined &&
+      firmware !== undefined &&
+      imei !== undefined &&
+      iccid !== undefined &&
+      imsi !== undefined
+    ) {
+      facts.identity = { model, firmware, imei, iccid, imsi };
+    }
+  }
+  return facts;
+}
+
+/** One unit's outcome from the runner's result (as `--json` prints it and the summary counts it). */
+export function unitOutcome(result: UnitResult<unknown>): UnitOutcome {
+  const { identity, credentialId, roundTripMs } = stateFacts(result.state);
   return {
     moduleId: result.unitId,
     port: result.port,
@@ -113,12 +149,12 @@ function outcomeOf(result: UnitResult<ProvisionState>): UnitOutcome {
     imsi: identity?.imsi ?? result.unit.imsi,
     model: identity?.model ?? result.unit.model,
     firmware: identity?.firmware ?? result.unit.revision,
-    credentialId: result.state.credentialId ?? null,
+    credentialId: credentialId ?? null,
     result: result.result,
     failedStep: result.failedStep,
     errorCode: errorCodeOf(result) ?? null,
     error: result.error,
-    roundTripMs: result.state.roundTripMs ?? null,
+    roundTripMs: roundTripMs ?? null,
     durationMs: Math.max(0, result.finishedAt - result.startedAt),
     startedAt: result.startedAt,
     finishedAt: result.finishedAt,
@@ -155,7 +191,7 @@ export function startBatch(options: BatchOptions): BatchHandle {
   const run = options.station.runScript(provisioningScript(profile.profile.client), {
     moduleIds: options.moduleIds,
     runId,
-    observer: recorder,
+    observer: chain([recorder, ...(options.observers ?? [])]),
     input: (unit) => ({
       batch: inputs,
       facts: recorder.factsFor(unit.id),
@@ -166,7 +202,7 @@ export function startBatch(options: BatchOptions): BatchHandle {
   });
   const done = run.done
     .then((result): BatchResult => {
-      const units = result.units.map(outcomeOf);
+      const units = result.units.map(unitOutcome);
       const count = (kind: UnitOutcome['result']): number => units.filter((unit) => unit.result === kind).length;
       return {
         runId,
@@ -186,6 +222,27 @@ export function startBatch(options: BatchOptions): BatchHandle {
       run.cancel(reason ?? 'the batch was cancelled');
     },
     cancelUnit: (moduleId, reason) => run.cancelUnit(moduleId, reason ?? `${moduleId} was cancelled`),
+  };
+}
+
+/** Several observers as one, each told in turn (and awaited) in the order given. */
+function chain(observers: readonly RunObserver[]): RunObserver {
+  return {
+    runStarted: async (run) => {
+      for (const o of observers) await o.runStarted?.(run);
+    },
+    stepStarted: async (step) => {
+      for (const o of observers) await o.stepStarted?.(step);
+    },
+    stepFinished: async (record) => {
+      for (const o of observers) await o.stepFinished?.(record);
+    },
+    unitFinished: async (result) => {
+      for (const o of observers) await o.unitFinished?.(result);
+    },
+    runFinished: async (result) => {
+      for (const o of observers) await o.runFinished?.(result);
+    },
   };
 }
 

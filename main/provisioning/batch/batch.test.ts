@@ -174,7 +174,12 @@ describe('each step failure is explained, per unit, while the other units pass',
       explanation: /PDP context 1 \(AT\+QIACT=1\): open PDP context failed: Check the APN/,
       errorCode: '+CME ERROR: 561',
     },
-    { step: 'mqttcfg', faults: { errorOn: ['+QMTCFG'] }, explanation: /AT\+QMTCFG="version": /, errorCode: 'ERROR' },
+    {
+      step: 'mqttcfg',
+      faults: { errorOn: ['+QMTCFG'] },
+      explanation: /^MQTT setting version: AT\+QMTCFG="version",0,4: /,
+      errorCode: 'ERROR',
+    },
     {
       step: 'open',
       faults: { openFault: 'dns-failure' },
@@ -244,6 +249,20 @@ describe('each step failure is explained, per unit, while the other units pass',
     expect(unitOf(result, 'virtual:1')).toMatchObject({ result: 'fail', failedStep: 'receive', errorCode: 'timeout' });
     expect(unitOf(result, 'virtual:1').error).toMatch(
       /the message did not come back within \d+ ms \(no \+QMTRECV of it arrived\)/,
+    );
+  });
+
+  it('a link that drops mid-run (+QMTSTAT) fails the step it hits, in the note\'s words', async () => {
+    const fleet = await fleetOf({ count: 2 });
+    when(fleet, 'virtual:1', 'publish', 'running', () => fleet.modules[1]?.dropLink(0));
+    const result = await batchOn(fleet, { profile: await loadOk(demoProfile) }).done;
+    expect(unitOf(result, 'virtual:0').result).toBe('pass');
+    const failed = unitOf(result, 'virtual:1');
+    expect(failed).toMatchObject({ result: 'fail', errorCode: '+QMTSTAT: 0,7' });
+    expect(['publish', 'receive']).toContain(failed.failedStep);
+    expect(failed.error).toBe(
+      'the MQTT link was closed: The link is not alive or the server is unavailable. ' +
+        'Make sure the link is alive or the server is available currently.',
     );
   });
 

@@ -15,14 +15,24 @@ export interface StoredNotice {
   readonly at: number;
 }
 
+/** The client's link closed: `+QMTSTAT: <idx>,<err_code>`. */
+export interface LinkLoss {
+  readonly code: number;
+  readonly raw: string;
+}
+
 /**
- * What one unit's MQTT client received during its run, kept from the moment the unit subscribed: a message can
- * come back before the publish has even completed (the broker delivers to the subscriber before it acknowledges
- * the publisher), so the `receive` step reads what is already here and then waits for more.
+ * What one unit's MQTT client reported during its run, from the moment its network is opened: the messages it
+ * received (a message can come back before its publish has even completed: the broker delivers to the subscriber
+ * before it acknowledges the publisher, so the `receive` step reads what is already here and then waits for more),
+ * and whether its link closed (+QMTSTAT). The MQTT steps check the link themselves rather than through a script
+ * abort: a +QMTSTAT that arrives with the answer that ended a step (a broker closes the link right after it refuses
+ * a CONNECT) must not take the place of that answer.
  */
 export class Mailbox {
   private readonly arrivals: Arrival[] = [];
   private readonly notices: StoredNotice[] = [];
+  private lost: LinkLoss | undefined;
   private readonly waiters = new Set<() => void>();
 
   constructor(
@@ -30,9 +40,18 @@ export class Mailbox {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Feeds a +QMTRECV URC of the unit (either form); those of other clients are ignored. */
+  /** The first +QMTSTAT of the client since its network was opened, if any. */
+  get linkLost(): LinkLoss | undefined {
+    return this.lost;
+  }
+
+  /** Feeds a +QMTRECV (either form) or +QMTSTAT URC of the unit; those of other clients are ignored. */
   accept(event: UrcNotice): void {
-    if (event.kind === 'recv') {
+    if (event.kind === 'urc' && event.name.toUpperCase() === '+QMTSTAT') {
+      const [idx, code] = event.params.map((param) => param.trim());
+      if (idx !== String(this.clientIdx) || code === undefined || !/^\d+$/.test(code)) return;
+      this.lost ??= { code: Number(code), raw: event.raw };
+    } else if (event.kind === 'recv') {
       if (event.clientIdx !== this.clientIdx || event.solicited) return;
       this.arrivals.push({ topic: event.topic, payload: event.payload, at: this.now() });
     } else {
@@ -53,8 +72,9 @@ export class Mailbox {
     return this.notices.splice(0);
   }
 
+  /** Nothing to read (no message, no notice) and the link is up. */
   get empty(): boolean {
-    return this.arrivals.length === 0 && this.notices.length === 0;
+    return this.arrivals.length === 0 && this.notices.length === 0 && this.lost === undefined;
   }
 
   /**

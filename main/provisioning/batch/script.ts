@@ -1,5 +1,4 @@
 import type { AbortMatch, Script } from '../../core/script';
-import { explainStat } from './explain';
 import type { ProvisionState } from './state';
 import { mqttcfg, readback, sslcfg, upload } from './steps-config';
 import { close, connect, open, publish, receive, subscribe } from './steps-mqtt';
@@ -29,20 +28,12 @@ export type ProvisionStepName = (typeof PROVISION_STEPS)[number];
 
 /**
  * What ends a unit's run wherever it is: the module restarted (RDY: its RAM settings are gone, so the run cannot go
- * on; the unit can be run again), the MQTT client's link closed (+QMTSTAT for this client, in the note's words),
- * the SIM went away (+CPIN: NOT READY).
+ * on; the unit can be run again), the SIM went away (+CPIN: NOT READY). A +QMTSTAT of the unit's client is handled
+ * by the MQTT steps themselves (see Mailbox): the answer that ended a step comes before a +QMTSTAT that follows it.
  */
-export function provisionAborts(clientIdx: number): AbortMatch[] {
+export function provisionAborts(): AbortMatch[] {
   return [
     { urc: 'RDY', explain: () => 'the module restarted (RDY) during the run: its settings are gone; run it again' },
-    {
-      urc: '+QMTSTAT',
-      match: (event) => event.kind === 'urc' && event.params[0]?.trim() === String(clientIdx),
-      explain: (event) => {
-        const code = event.kind === 'urc' ? Number(event.params[1]?.trim()) : Number.NaN;
-        return explainStat(code);
-      },
-    },
     {
       urc: '+CPIN',
       match: (event) => event.kind === 'urc' && event.params[0]?.trim().toUpperCase() === 'NOT READY',
@@ -52,12 +43,12 @@ export function provisionAborts(clientIdx: number): AbortMatch[] {
 }
 
 /**
- * The provisioning script (issue 10's run), for units whose MQTT client is `clientIdx` (the profile's `client`):
+ * The provisioning script (issue 10's run):
  * identify, precheck, credential, upload, sslcfg, mqttcfg, readback, open, connect, subscribe, publish, receive,
  * close. Each step's time limit is the sum of the limits of what it sends (the command builders', from the spec's
  * maximum response times) plus a margin.
  */
-export function provisioningScript(clientIdx: number): Script<ProvisionState> {
+export function provisioningScript(): Script<ProvisionState> {
   const steps = [
     identify(),
     precheck(),
@@ -76,5 +67,5 @@ export function provisioningScript(clientIdx: number): Script<ProvisionState> {
   const names = steps.map((step) => step.name);
   if (names.join() !== PROVISION_STEPS.join())
     throw new Error(`the provisioning steps are out of order: ${names.join()}`);
-  return { name: PROVISION_SCRIPT, steps, abortOn: provisionAborts(clientIdx) };
+  return { name: PROVISION_SCRIPT, steps, abortOn: provisionAborts() };
 }

@@ -188,7 +188,7 @@ export function startBatch(options: BatchOptions): BatchHandle {
     baudRate: options.baudRate ?? 115_200,
     registrationWaitMs: options.registrationWaitMs ?? DEFAULT_REGISTRATION_WAIT_MS,
   };
-  const run = options.station.runScript(provisioningScript(profile.profile.client), {
+  const run = options.station.runScript(provisioningScript(), {
     moduleIds: options.moduleIds,
     runId,
     observer: chain([recorder, ...(options.observers ?? [])]),

@@ -110,7 +110,7 @@ export function sslcfg(): WorkStep<ProvisionState> {
       const ssl = plan.ssl;
       if (ssl === undefined) return patch;
       for (const setting of ssl.settings) {
-        await doing(`AT+QSSLCFG="${setting.param}"`, () => ctx.at(at.qsslcfg(ssl.contextId, setting)));
+        await doing(`SSL context ${ssl.contextId}, ${setting.param}`, () => ctx.at(at.qsslcfg(ssl.contextId, setting)));
       }
       return patch;
     },
@@ -141,7 +141,7 @@ export function mqttcfg(): WorkStep<ProvisionState> {
       const stale = await closeLink(ctx, plan.clientIdx);
       if (!stale.endsWith('had nothing open')) ctx.note(`a link left open by an earlier session: ${stale}`);
       for (const setting of plan.mqtt) {
-        await doing(`AT+QMTCFG="${setting.name}"`, () => ctx.at(at.qmtcfg(plan.clientIdx, setting)));
+        await doing(`MQTT setting ${setting.name}`, () => ctx.at(at.qmtcfg(plan.clientIdx, setting)));
       }
       return patch;
     },

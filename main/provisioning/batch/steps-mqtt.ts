@@ -3,9 +3,9 @@ import type { AtRequest } from '../../at/vocab/request';
 import { StepError, type StepContext, type WorkStep } from '../../core/script';
 import type { ProvisioningPlan } from '../compile';
 import { sslDifference } from '../readback';
-import { explainConnect, explainOpen, explainPacket } from './explain';
+import { explainConnect, explainOpen, explainPacket, explainStat } from './explain';
 import { closeLink, closeLinkRequests } from './link';
-import { doing, limitOf } from './plan';
+import { doing, limitOf, stepErrorOf } from './plan';
 import type { ProvisionState } from './state';
 
 /**
@@ -77,19 +77,46 @@ function deliveryBudgetMs(plan: ProvisioningPlan): number {
   return request.completion?.timeoutMs ?? request.timeoutMs;
 }
 
+/** Fails the step when the client's link has closed (+QMTSTAT since `open`), in the note's words. */
+function checkLink(state: ProvisionState): void {
+  const lost = state.mailbox.linkLost;
+  if (lost !== undefined) throw new StepError(explainStat(lost.code), 'aborted', lost.raw);
+}
+
+/**
+ * An MQTT command of a step on an open link: a link already closed fails the step at once, and a command that fails
+ * because the link closed meanwhile (the builders abort on the client's +QMTSTAT) is explained by that +QMTSTAT.
+ */
+async function onLink<T>(ctx: StepContext<ProvisionState>, what: string, work: () => Promise<T>): Promise<T> {
+  checkLink(ctx.state);
+  try {
+    return await work();
+  } catch (error) {
+    if (!ctx.signal.aborted) checkLink(ctx.state);
+    throw stepErrorOf(what, error);
+  }
+}
+
 /** A step's limit from the requests the plan makes it send (no plan: it fails at once). */
 const limitFor =
   (requests: (plan: ProvisioningPlan) => readonly AtRequest<unknown>[], extra?: (plan: ProvisioningPlan) => number) =>
   (state: ProvisionState): number =>
     state.plan === undefined ? limitOf([]) : limitOf(requests(state.plan), extra?.(state.plan) ?? 0);
 
-/** `open`: AT+QMTOPEN to the profile's broker; a result other than 0 is explained with the note's words. */
+/**
+ * `open`: AT+QMTOPEN to the profile's broker; a result other than 0 is explained with the note's words. From here
+ * on the client's +QMTRECV and +QMTSTAT go to the unit's mailbox.
+ */
 export function open(): WorkStep<ProvisionState> {
   return {
     name: 'open',
     timeoutMs: limitFor((plan) => [openRequest(plan)]),
     run: async (ctx) => {
       const plan = planIn(ctx.state);
+      const { mailbox } = ctx.state;
+      // From here on the client's messages and the state of its link are kept for the later steps.
+      ctx.onRunUrc('+QMTRECV', (event) => mailbox.accept(event));
+      ctx.onRunUrc('+QMTSTAT', (event) => mailbox.accept(event));
       const where = `${plan.open.host}:${plan.open.port}`;
       const result = await doing(`AT+QMTOPEN to ${where}`, () => ctx.at(openRequest(plan)));
       if (!result.ok) {
@@ -111,7 +138,7 @@ export function connect(): WorkStep<ProvisionState> {
     timeoutMs: limitFor((plan) => [connectRequest(plan)]),
     run: async (ctx) => {
       const plan = planIn(ctx.state);
-      const result = await doing('AT+QMTCONN', () => ctx.at(connectRequest(plan)));
+      const result = await onLink(ctx, 'AT+QMTCONN', () => ctx.at(connectRequest(plan)));
       if (!result.ok) {
         const code = `+QMTCONN: ${plan.clientIdx},${result.result}${result.retCode === undefined ? '' : `,${result.retCode}`}`;
         throw new StepError(explainConnect(result.result, result.retCode), 'failed', code);
@@ -122,9 +149,9 @@ export function connect(): WorkStep<ProvisionState> {
 }
 
 /**
- * `subscribe`: AT+QMTSUB to the verify topic. From here on every +QMTRECV of the client goes to the unit's
- * mailbox (a message may come back before its publish completes). With an observer, the station's own client
- * subscribes to the same topic on the broker.
+ * `subscribe`: AT+QMTSUB to the verify topic (every +QMTRECV of the client goes to the unit's mailbox since `open`:
+ * a message may come back before its publish completes). With an observer, the station's own client subscribes to
+ * the same topic on the broker.
  */
 export function subscribe(): WorkStep<ProvisionState> {
   return {
@@ -135,10 +162,9 @@ export function subscribe(): WorkStep<ProvisionState> {
     ),
     run: async (ctx) => {
       const plan = planIn(ctx.state);
-      const { mailbox, batch } = ctx.state;
-      ctx.onRunUrc('+QMTRECV', (event) => mailbox.accept(event));
+      const { batch } = ctx.state;
       const topic = plan.verify.topic;
-      const result = await doing(`AT+QMTSUB to ${topic}`, () => ctx.at(subscribeRequest(plan)));
+      const result = await onLink(ctx, `AT+QMTSUB to ${topic}`, () => ctx.at(subscribeRequest(plan)));
       if (result.result !== 0) {
         throw new StepError(
           explainPacket(`the subscription to ${topic}`, result.result),
@@ -176,7 +202,7 @@ export function publish(): WorkStep<ProvisionState> {
       const plan = planIn(ctx.state);
       const request = publishRequest(plan);
       const publishedAt = Date.now();
-      const result = await doing(`AT+QMTPUBEX to ${plan.verify.topic}`, () => ctx.at(request));
+      const result = await onLink(ctx, `AT+QMTPUBEX to ${plan.verify.topic}`, () => ctx.at(request));
       if (!result.ok) {
         throw new StepError(
           explainPacket('the message was not acknowledged by the broker', result.result),
@@ -223,7 +249,7 @@ export function receive(): WorkStep<ProvisionState> {
           if (backAt === undefined && matches(arrival.topic, arrival.payload)) backAt = arrival.at;
         }
         for (const notice of mailbox.takeNotices()) {
-          const stored = await doing(`reading stored message ${notice.recvId} (AT+QMTRECV)`, () =>
+          const stored = await onLink(ctx, `reading stored message ${notice.recvId} (AT+QMTRECV)`, () =>
             ctx.at(at.qmtrecv(plan.clientIdx, notice.recvId)),
           );
           for (const message of stored) {
@@ -231,6 +257,7 @@ export function receive(): WorkStep<ProvisionState> {
           }
         }
         if (backAt !== undefined) break;
+        checkLink(ctx.state);
         if (!(await mailbox.next(deadline, ctx.signal))) {
           const seen =
             others === 0

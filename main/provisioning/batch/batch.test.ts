@@ -143,6 +143,32 @@ describe('a provisioning batch on in-process virtual modules against the embedde
     expect(publish?.transcript.map((l) => l.text)).toContain(hex);
   });
 
+  it("confirms each unit's message on the broker with the station's own MQTT client", async () => {
+    const fleet = await fleetOf({ count: 2 });
+    const file = await demoVariant((text) => text.replace('  qos: 1\n', '  qos: 1\n  observer: {}\n'));
+    const observerUrl = `mqtt://${fleet.broker.host}:${fleet.broker.port}`;
+    const result = await batchOn(fleet, { profile: await loadOk(file), observerUrl }).done;
+    expect(result.counts.passed).toBe(2);
+    for (const unit of result.run.units) {
+      const receive = unit.steps.find((s) => s.step === 'receive');
+      expect(receive?.transcript.some((l) => l.text.startsWith("the station's observer saw it on the broker"))).toBe(
+        true,
+      );
+    }
+  });
+
+  it('an observer that cannot reach the broker fails each unit at subscribe, saying so', async () => {
+    const fleet = await fleetOf({ count: 1 });
+    const file = await demoVariant((text) => text.replace('  qos: 1\n', '  qos: 1\n  observer: {}\n'));
+    const result = await batchOn(fleet, { profile: await loadOk(file), observerUrl: 'mqtt://127.0.0.1:1' }).done;
+    expect(unitOf(result, 'virtual:0')).toMatchObject({ result: 'fail', failedStep: 'subscribe' });
+    expect(unitOf(result, 'virtual:0').error).toMatch(
+      /^the station's observer: the observer could not connect to mqtt:\/\/127\.0\.0\.1:1: /,
+    );
+    // The close still ran: the unit's link is not left open.
+    expect(result.run.units[0]?.steps.at(-1)).toMatchObject({ step: 'close', status: 'passed' });
+  });
+
   it('closes on a firmware that never sends +QMTCLOSE after a disconnect', async () => {
     const fleet = await fleetOf({ count: 1 });
     fleet.modules[0]?.setFaults({ silentCloseAfterDisc: true });
@@ -252,7 +278,7 @@ describe('each step failure is explained, per unit, while the other units pass',
     );
   });
 
-  it('a link that drops mid-run (+QMTSTAT) fails the step it hits, in the note\'s words', async () => {
+  it("a link that drops mid-run (+QMTSTAT) fails the step it hits, in the note's words", async () => {
     const fleet = await fleetOf({ count: 2 });
     when(fleet, 'virtual:1', 'publish', 'running', () => fleet.modules[1]?.dropLink(0));
     const result = await batchOn(fleet, { profile: await loadOk(demoProfile) }).done;

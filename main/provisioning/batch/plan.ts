@@ -94,6 +94,17 @@ export async function doing<T>(what: string, work: () => Promise<T>): Promise<T>
   }
 }
 
+/**
+ * Failures worth another try of an idempotent step (queries, settings, uploads that start by deleting the file):
+ * noise on the line, or an answer that came too late on a loaded station. Each try starts the step over.
+ */
+export const TRANSIENT_RETRY = {
+  attempts: 3,
+  backoffMs: 250,
+  factor: 2,
+  retryOn: ['timeout', 'bad-response', 'busy'],
+} as const;
+
 /** Waits `ms`, or rejects when `signal` aborts. */
 export function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

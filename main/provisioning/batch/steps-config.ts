@@ -4,7 +4,7 @@ import { StepError, type StepContext, type WorkStep } from '../../core/script';
 import type { PlannedUpload, ProvisioningPlan } from '../compile';
 import { qmtcfgDifference, sslDifference } from '../readback';
 import { closeLink, closeLinkRequests } from './link';
-import { doing, knownPlan, limitOf, planOf } from './plan';
+import { doing, knownPlan, limitOf, planOf, TRANSIENT_RETRY } from './plan';
 import type { ProvisionState } from './state';
 
 /**
@@ -53,19 +53,16 @@ const noSsl = (state: ProvisionState): string | undefined =>
  */
 const NO_PLAN_MS = limitOf([]);
 
-/** Failures worth another try of a configuration step: noise on the line (the settings are idempotent). */
-const NOISE = { attempts: 2, backoffMs: 500, retryOn: ['timeout', 'bad-response', 'busy'] as const };
-
 /**
  * `upload`: each certificate and key file of the unit's plan with AT+QFUPL, after removing stale files of the
  * same names (AT+QFLST, AT+QFDEL). The command builder checks the module's +QFUPL size and checksum against the
- * exact bytes sent; a mismatch fails the try (and the step is tried once more, from the deletion on).
+ * exact bytes sent; a mismatch fails the try (and the step is tried again, from the deletion on).
  */
 export function upload(): WorkStep<ProvisionState> {
   return {
     name: 'upload',
     skip: noSsl,
-    retry: NOISE,
+    retry: TRANSIENT_RETRY,
     timeoutMs: (state) => {
       const plan = knownPlan(state);
       const baud = state.batch.baudRate;
@@ -100,7 +97,7 @@ export function sslcfg(): WorkStep<ProvisionState> {
   return {
     name: 'sslcfg',
     skip: noSsl,
-    retry: NOISE,
+    retry: TRANSIENT_RETRY,
     timeoutMs: (state) => {
       const ssl = knownPlan(state)?.ssl;
       return ssl === undefined ? NO_PLAN_MS : limitOf(sslRequests(ssl));
@@ -129,7 +126,7 @@ function sslRequests(ssl: NonNullable<ProvisioningPlan['ssl']>): AtRequest<void>
 export function mqttcfg(): WorkStep<ProvisionState> {
   return {
     name: 'mqttcfg',
-    retry: NOISE,
+    retry: TRANSIENT_RETRY,
     timeoutMs: (state) => {
       const plan = knownPlan(state);
       return plan === undefined
@@ -155,7 +152,7 @@ export function mqttcfg(): WorkStep<ProvisionState> {
 export function readback(): WorkStep<ProvisionState> {
   return {
     name: 'readback',
-    retry: NOISE,
+    retry: TRANSIENT_RETRY,
     timeoutMs: (state) => {
       const plan = knownPlan(state);
       if (plan === undefined) return NO_PLAN_MS;

@@ -5,7 +5,7 @@ import type { ProvisioningPlan } from '../compile';
 import { sslDifference } from '../readback';
 import { explainConnect, explainOpen, explainPacket, explainStat } from './explain';
 import { closeLink, closeLinkRequests } from './link';
-import { doing, limitOf, stepErrorOf } from './plan';
+import { doing, limitOf, stepErrorOf, TRANSIENT_RETRY } from './plan';
 import type { ProvisionState } from './state';
 
 /**
@@ -353,6 +353,8 @@ export function close(): WorkStep<ProvisionState> {
   return {
     name: 'close',
     always: true,
+    // Each try asks the module where the link stands first, so a try after a late answer picks up from there.
+    retry: TRANSIENT_RETRY,
     skip: (state) => (state.plan === undefined ? 'nothing was opened' : undefined),
     timeoutMs: limitFor((plan) => [...closeLinkRequests(plan.clientIdx), ...negativeRequests(plan)]),
     run: async (ctx) => {

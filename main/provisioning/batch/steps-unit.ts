@@ -5,7 +5,7 @@ import { StepError, type StepContext, type WorkStep } from '../../core/script';
 import { loadUnitFiles } from '../unit-files';
 import { formatIssue } from '../issues';
 import { explainCme } from './explain';
-import { doing, limitOf, needsCredential, pause, planOf, stepErrorOf } from './plan';
+import { doing, limitOf, needsCredential, pause, planOf, stepErrorOf, TRANSIENT_RETRY } from './plan';
 import type { ProvisionState } from './state';
 
 /** How often `precheck` asks again while the module is still searching for a network or starting its SIM. */
@@ -69,6 +69,7 @@ const NOT_YET = new Set([14, 30]);
 export function precheck(): WorkStep<ProvisionState> {
   return {
     name: 'precheck',
+    retry: TRANSIENT_RETRY,
     timeoutMs: (state) =>
       limitOf(
         [at.cpinQuery(), at.csq(), at.ceregQuery(), at.cgregQuery(), at.qiactQuery(), at.qiact(pdpContext(state))],

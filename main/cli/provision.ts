@@ -194,8 +194,13 @@ function select(
   units: readonly ModuleInfo[],
   retry: RetrySelection | undefined,
 ): { moduleIds: string[]; notAttached: string[] } {
-  if (retry === undefined) return { moduleIds: units.map((unit) => unit.id), notAttached: [] };
-  const byImei = new Map(units.flatMap((unit) => (unit.imei === null ? [] : [[unit.imei, unit.id] as const])));
+  // A module seen on two ports is used on the first only (the station marks the second one `error`).
+  const usable = units.filter(
+    (unit) =>
+      unit.connection !== 'error' || unit.imei === null || !units.some((u) => u !== unit && u.imei === unit.imei),
+  );
+  if (retry === undefined) return { moduleIds: usable.map((unit) => unit.id), notAttached: [] };
+  const byImei = new Map(usable.flatMap((unit) => (unit.imei === null ? [] : [[unit.imei, unit.id] as const])));
   return {
     moduleIds: retry.imeis.flatMap((imei) => {
       const id = byImei.get(imei);

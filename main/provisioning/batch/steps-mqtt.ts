@@ -71,9 +71,12 @@ const publishRequest = (plan: ProvisioningPlan): AtRequest<at.PacketResult> =>
     delivery(plan),
   );
 
-/** How long a message may take to come back: the budget the module itself gives a PUBLISH (its retries included). */
+/**
+ * How long a message may take to come back: the budget the module itself gives a PUBLISH (its retries included),
+ * as the builder computes it from the client's delivery settings (whatever the payload).
+ */
 function deliveryBudgetMs(plan: ProvisioningPlan): number {
-  const request = publishRequest(plan);
+  const request = at.qmtpubex(plan.clientIdx, PUB_MSGID, 1, plan.verify.topic, 'x', delivery(plan));
   return request.completion?.timeoutMs ?? request.timeoutMs;
 }
 

@@ -244,6 +244,22 @@ describe('each step failure is explained, per unit, while the other units pass',
     expect(failedStep).toMatchObject({ name: step, explanation: failed.error });
   });
 
+  it('precheck says which check failed: no signal while the radio is off', async () => {
+    const fleet = await fleetOf({ count: 2 });
+    when(fleet, 'virtual:1', 'identify', 'passed', () => {
+      const module = fleet.modules[1];
+      if (module !== undefined) module.state.cfun = 4;
+    });
+    const result = await batchOn(fleet, { profile: await loadOk(demoProfile), registrationWaitMs: 1_500 }).done;
+    expect(unitOf(result, 'virtual:0').result).toBe('pass');
+    expect(unitOf(result, 'virtual:1')).toMatchObject({
+      result: 'fail',
+      failedStep: 'precheck',
+      errorCode: '+CSQ: 99,99',
+      error: 'signal: none (+CSQ: 99,99): check the antenna and the network coverage',
+    });
+  });
+
   it('readback names the setting that reads back differently', async () => {
     const fleet = await fleetOf({ count: 2 });
     // After mqttcfg and before readback, the module's keepalive changes (as a firmware that ignores a setting).

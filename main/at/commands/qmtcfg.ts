@@ -103,7 +103,6 @@ function checkName(value: unknown): QmtcfgName {
 
 interface Encoded {
   readonly values: string;
-  readonly redactedValues?: string;
   readonly payload?: Uint8Array;
 }
 
@@ -150,16 +149,18 @@ function encode(setting: QmtcfgSetting): Encoded {
       return { values: `,${int('intervalS', setting.intervalS, 5, 60)}` };
     case 'send/mode':
       return { values: `,${oneOf('sendMode', setting.sendMode, [0, 1] as const)}` };
-    case 'aliauth': {
-      const head = `,${quoted('productKey', setting.productKey, CREDENTIAL_RULE)},${quoted('deviceName', setting.deviceName, CREDENTIAL_RULE)}`;
-      const secret = quoted('deviceSecret', setting.deviceSecret, KEY_RULE);
-      return { values: `${head},${secret}`, redactedValues: `${head},"${REDACTED}"` };
-    }
-    case 'onenet': {
-      const head = `,${quoted('productId', setting.productId, CREDENTIAL_RULE)}`;
-      const key = quoted('accessKey', setting.accessKey, KEY_RULE);
-      return { values: `${head},${key}`, redactedValues: `${head},"${REDACTED}"` };
-    }
+    case 'aliauth':
+      return {
+        values:
+          `,${quoted('productKey', setting.productKey, CREDENTIAL_RULE)},` +
+          `${quoted('deviceName', setting.deviceName, CREDENTIAL_RULE)},` +
+          quoted('deviceSecret', setting.deviceSecret, KEY_RULE),
+      };
+    case 'onenet':
+      return {
+        values:
+          `,${quoted('productId', setting.productId, CREDENTIAL_RULE)},` + quoted('accessKey', setting.accessKey, KEY_RULE),
+      };
     case 'dataformat':
       return {
         values: `,${oneOf('sendMode', setting.sendMode, [0, 1] as const)},${oneOf('recvMode', setting.recvMode, [0, 1] as const)}`,
@@ -181,7 +182,6 @@ export function qmtcfg(clientIdx: number, setting: QmtcfgSetting): AtRequest<voi
   const head = `AT+QMTCFG="${name}",${idx}`;
   return defineRequest({
     line: `${head}${encoded.values}`,
-    redacted: `${head}${encoded.redactedValues ?? encoded.values}`,
     timeoutMs: TIMEOUTS.query,
     ...(encoded.payload ? { payload: { after: 'prompt' as const, bytes: encoded.payload } } : {}),
     parse: (outcome) => requireOk(outcome, `AT+QMTCFG="${name}"`),
@@ -204,8 +204,6 @@ export function qmtcfgQuery(clientIdx: number, name: QmtcfgName): AtRequest<Qmtc
   return defineRequest({
     line: `AT+QMTCFG="${checked}",${idx}`,
     timeoutMs: TIMEOUTS.query,
-    // The aliauth / onenet answers carry the secret: keep them out of the engine's transcript.
-    ...(fields.some((field) => SECRET_FIELDS.has(field)) ? { secretResponses: true } : {}),
     parse: (outcome) => {
       requireOk(outcome, `AT+QMTCFG="${checked}"`);
       const all = oneResponse(outcome, '+QMTCFG').params;

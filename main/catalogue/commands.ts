@@ -12,22 +12,36 @@ import type { CommandSpec, DataPhaseSpec, ParamSpec, TimeSpec } from './types';
 
 // ---- parameter shorthands ---------------------------------------------------------------------------------
 
-const int = (name: string, label: string, range?: readonly [number, number], more: Partial<ParamSpec> = {}): ParamSpec => ({
+const int = (
+  name: string,
+  label: string,
+  range?: readonly [number, number],
+  more: Partial<ParamSpec> = {},
+): ParamSpec => ({
   name,
   label,
   type: 'int',
   ...(range ? { range } : {}),
   ...more,
 });
-const str = (name: string, label: string, bytes?: readonly [number, number], more: Partial<ParamSpec> = {}): ParamSpec => ({
+const str = (
+  name: string,
+  label: string,
+  bytes?: readonly [number, number],
+  more: Partial<ParamSpec> = {},
+): ParamSpec => ({
   name,
   label,
   type: 'string',
   ...(bytes ? { bytes } : {}),
   ...more,
 });
-const secret = (name: string, label: string, bytes: readonly [number, number], more: Partial<ParamSpec> = {}): ParamSpec =>
-  str(name, label, bytes, { secret: true, ...more });
+const secret = (
+  name: string,
+  label: string,
+  bytes: readonly [number, number],
+  more: Partial<ParamSpec> = {},
+): ParamSpec => str(name, label, bytes, { secret: true, ...more });
 const optional = { optional: true } as const;
 
 const clientIdx = int('client_idx', 'Client', [0, 5]);
@@ -98,7 +112,11 @@ const entries: readonly CommandSpec[] = [
   {
     name: '+CPWD',
     title: 'Change a facility password',
-    params: [str('fac', 'Facility'), secret('oldpwd', 'Old password', [1, 16]), secret('newpwd', 'New password', [1, 16])],
+    params: [
+      str('fac', 'Facility'),
+      secret('oldpwd', 'Old password', [1, 16]),
+      secret('newpwd', 'New password', [1, 16]),
+    ],
     time: fixed(5_000, 'station'),
   },
   {
@@ -160,7 +178,12 @@ const entries: readonly CommandSpec[] = [
     ],
     time: QUERY,
   },
-  { name: '+QIACT', title: 'Activate a PDP context', params: [int('contextID', 'Context', [1, 7])], time: fixed(150_000, 'manual') },
+  {
+    name: '+QIACT',
+    title: 'Activate a PDP context',
+    params: [int('contextID', 'Context', [1, 7])],
+    time: fixed(150_000, 'manual'),
+  },
   {
     name: '+QIDEACT',
     title: 'Deactivate a PDP context',
@@ -211,7 +234,12 @@ const entries: readonly CommandSpec[] = [
     },
     time: fixed(5_000, 'station'),
   },
-  { name: '+QFLST', title: 'List files', params: [str('name_pattern', 'Pattern', [1, 84], optional)], time: fixed(5_000, 'station') },
+  {
+    name: '+QFLST',
+    title: 'List files',
+    params: [str('name_pattern', 'Pattern', [1, 84], optional)],
+    time: fixed(5_000, 'station'),
+  },
   { name: '+QFDEL', title: 'Delete files', params: [str('filename', 'File', [1, 84])], time: fixed(5_000, 'station') },
 
   // SSL and MQTT configuration.
@@ -397,7 +425,10 @@ const entries: readonly CommandSpec[] = [
   {
     name: '+QHTTPURL',
     title: 'Set the URL of the HTTP server',
-    params: [int('URL_length', 'URL length', [1, 700], { unit: 'bytes' }), int('timeout', 'Input timeout (s)', [1, 65535], optional)],
+    params: [
+      int('URL_length', 'URL length', [1, 700], { unit: 'bytes' }),
+      int('timeout', 'Input timeout (s)', [1, 65535], optional),
+    ],
     dataPhase: httpBody('URL'),
     time: fixed(300, 'manual'),
   },
@@ -465,7 +496,10 @@ const entries: readonly CommandSpec[] = [
   {
     name: '+CMGS',
     title: 'Send an SMS',
-    params: [str('da', 'Destination (text mode) / TPDU length (PDU mode)'), int('toda', 'Address type', undefined, optional)],
+    params: [
+      str('da', 'Destination (text mode) / TPDU length (PDU mode)'),
+      int('toda', 'Address type', undefined, optional),
+    ],
     dataPhase: promptUntilCtrlZ(),
     time: fixed(120_000, 'manual'),
   },

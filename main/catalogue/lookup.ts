@@ -101,7 +101,11 @@ export interface DataPhase {
   readonly after: DataPhaseSpec['after'];
   readonly direction: DataPhaseSpec['direction'];
   readonly end: DataPhaseSpec['end'];
-  /** The announced byte count, or null when the line gives none (or one that is not a plain number). */
+  /**
+   * The byte count the line announces, or null when it gives none (or one that is not a plain decimal number).
+   * Where the command has a default size (AT+QFUPL: 10240), it is in the catalogue, not here: a parser must not
+   * count on a size the line does not state.
+   */
   readonly length: number | null;
 }
 
@@ -126,13 +130,8 @@ export function dataPhaseOf(line: string): DataPhase | null {
     const phase = phaseSpec(spec, params);
     if (phase === undefined || !phase.forms.includes(command.kind)) continue;
     if (phase.condition !== undefined && !phase.condition.test(params)) continue;
-    const raw = phase.length === undefined ? undefined : params[phase.length.at];
-    const length =
-      raw === undefined
-        ? (phase.length?.default ?? null)
-        : /^\d{1,9}$/.test(raw.trim())
-          ? Number(raw.trim())
-          : null;
+    const raw = phase.length === undefined ? undefined : params[phase.length.at]?.trim();
+    const length = raw !== undefined && /^\d{1,9}$/.test(raw) ? Number(raw) : null;
     return { command: spec.name, after: phase.after, direction: phase.direction, end: phase.end, length };
   }
   return null;

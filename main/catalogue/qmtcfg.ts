@@ -17,7 +17,12 @@ const flag = (name: string, label: string, values: Readonly<Record<number, strin
 });
 
 const willHead: readonly ParamSpec[] = [
-  flag('will_fg', 'Will flag', { 0: 'Ignore the Will flag configuration', 1: 'Require the Will flag configuration' }, 0),
+  flag(
+    'will_fg',
+    'Will flag',
+    { 0: 'Ignore the Will flag configuration', 1: 'Require the Will flag configuration' },
+    0,
+  ),
   {
     name: 'will_qos',
     label: 'Will QoS',
@@ -40,7 +45,14 @@ export const qmtcfgSettings: Readonly<Record<string, SettingSpec>> = {
     name: 'version',
     title: 'MQTT protocol version',
     values: [
-      { name: 'vsn', label: 'MQTT version', type: 'int', range: [3, 4], values: { 3: 'MQTT 3.1', 4: 'MQTT 3.1.1' }, default: 3 },
+      {
+        name: 'vsn',
+        label: 'MQTT version',
+        type: 'int',
+        range: [3, 4],
+        values: { 3: 'MQTT 3.1', 4: 'MQTT 3.1.1' },
+        default: 3,
+      },
     ],
   },
   pdpcid: {
@@ -108,7 +120,10 @@ export const qmtcfgSettings: Readonly<Record<string, SettingSpec>> = {
   willex: {
     name: 'willex',
     title: 'Will information, the message sent after a > prompt',
-    values: [...willHead, { name: 'will_len', label: 'Will length', type: 'int', range: [1, 256], unit: 'bytes', optional: true }],
+    values: [
+      ...willHead,
+      { name: 'will_len', label: 'Will length', type: 'int', range: [1, 256], unit: 'bytes', optional: true },
+    ],
     dataPhase: {
       after: 'prompt',
       direction: 'to-module',
@@ -197,6 +212,4 @@ export const qmtcfgSettings: Readonly<Record<string, SettingSpec>> = {
 };
 
 /** The head of every AT+QMTCFG write: the client index (the answer has none). */
-export const QMTCFG_HEAD: readonly ParamSpec[] = [
-  { name: 'client_idx', label: 'Client', type: 'int', range: [0, 5] },
-];
+export const QMTCFG_HEAD: readonly ParamSpec[] = [{ name: 'client_idx', label: 'Client', type: 'int', range: [0, 5] }];

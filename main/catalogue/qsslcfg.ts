@@ -75,7 +75,14 @@ export const qsslcfgSettings: Readonly<Record<string, SettingSpec>> = {
     name: 'negotiatetime',
     title: 'Maximum time of the TLS handshake',
     values: [
-      { name: 'negotiate_time', label: 'Handshake timeout (s)', type: 'int', range: [10, 300], default: 300, unit: 's' },
+      {
+        name: 'negotiate_time',
+        label: 'Handshake timeout (s)',
+        type: 'int',
+        range: [10, 300],
+        default: 300,
+        unit: 's',
+      },
     ],
   },
   ignorelocaltime: {

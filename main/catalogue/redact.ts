@@ -264,7 +264,11 @@ function maskField(work: LineWork, field: Field): string {
  * Redacts the parameters of one secret-bearing command, starting at `from` in the view (after its `=` or `:`,
  * or at the start of a line that continues it), and says where the command ended and whether it continues.
  */
-function redactCommand(work: LineWork, from: number, state: Omit<Carry, 'budget' | 'partial'> & Partial<Carry>): CommandResult {
+function redactCommand(
+  work: LineWork,
+  from: number,
+  state: Omit<Carry, 'budget' | 'partial'> & Partial<Carry>,
+): CommandResult {
   const text = work.view.text;
   const scan = scanFields(text, from, state.inQuote);
   const { spec, form, index: first } = state;
@@ -321,7 +325,11 @@ function applyRule(
   });
   let carry: Carry | null = null;
   if (badIndex >= 0 && (badIndex <= lastSecret || tooMany)) {
-    const head = work.mask(scan.open ? scan.bad + (scan.fields.length === 0 && state.inQuote ? 0 : 1) : scan.bad, work.view.text.length, true);
+    const head = work.mask(
+      scan.open ? scan.bad + (scan.fields.length === 0 && state.inQuote ? 0 : 1) : scan.bad,
+      work.view.text.length,
+      true,
+    );
     if (scan.open && badIndex <= lastSecret) {
       const maxBytes = rule.secrets.find((secret) => secret.index >= badIndex)?.maxBytes ?? 512;
       const partial = (scan.fields.length === 0 && state.inQuote ? (state.partial ?? '') : '') + head;

@@ -159,7 +159,8 @@ function encode(setting: QmtcfgSetting): Encoded {
     case 'onenet':
       return {
         values:
-          `,${quoted('productId', setting.productId, CREDENTIAL_RULE)},` + quoted('accessKey', setting.accessKey, KEY_RULE),
+          `,${quoted('productId', setting.productId, CREDENTIAL_RULE)},` +
+          quoted('accessKey', setting.accessKey, KEY_RULE),
       };
     case 'dataformat':
       return {

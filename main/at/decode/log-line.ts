@@ -30,9 +30,67 @@ export function expandEscapedLines(body: string): string[] {
 
 /** Splits a log into lines: CR LF, LF or lone CR. */
 export function splitLogLines(text: string): string[] {
-  const lines = text.split(/\r\n|\n|\r/);
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  return lines;
+  const splitter = new LineSplitter();
+  return [...splitter.push(text), ...splitter.end()].map((line) => line.text);
+}
+
+/** Longest log line decoded, in characters; the rest of a longer one is counted, not kept. */
+export const MAX_LOG_LINE = 1 << 20;
+
+/** One line of a log as the splitter hands it on. */
+export interface SplitLine {
+  readonly text: string;
+  /** Characters of an overlong line that were dropped (0 for ordinary lines). */
+  readonly dropped: number;
+}
+
+/**
+ * Splits a log that arrives in pieces into lines (CR LF, LF or lone CR; a CR LF split across two pieces is one
+ * line ending). Holds at most one line, and of a line longer than `maxLine` keeps the start only.
+ */
+export class LineSplitter {
+  private partial = '';
+  private dropped = 0;
+  /** The last piece ended with CR: an LF starting the next one belongs to it. */
+  private afterCr = false;
+
+  constructor(private readonly maxLine = MAX_LOG_LINE) {}
+
+  push(text: string): SplitLine[] {
+    const lines: SplitLine[] = [];
+    let start = 0;
+    if (this.afterCr && text.startsWith('\n')) start = 1;
+    this.afterCr = false;
+    const ending = /\r\n?|\n/g;
+    ending.lastIndex = start;
+    for (let match = ending.exec(text); match !== null; match = ending.exec(text)) {
+      this.take(text, start, match.index);
+      lines.push(this.line());
+      start = match.index + match[0].length;
+      if (match[0] === '\r' && start === text.length) this.afterCr = true;
+    }
+    this.take(text, start, text.length);
+    return lines;
+  }
+
+  /** The last line, when the log does not end with a line ending. */
+  end(): SplitLine[] {
+    return this.partial === '' && this.dropped === 0 ? [] : [this.line()];
+  }
+
+  private take(text: string, from: number, to: number): void {
+    const room = this.maxLine - this.partial.length;
+    const kept = Math.min(room, to - from);
+    if (kept > 0) this.partial += text.slice(from, from + kept);
+    this.dropped += to - from - Math.max(kept, 0);
+  }
+
+  private line(): SplitLine {
+    const line = { text: this.partial, dropped: this.dropped };
+    this.partial = '';
+    this.dropped = 0;
+    return line;
+  }
 }
 
 const DATED = /^\[?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?(?:Z|[+-]\d{2}:?\d{2})?\]?/;
@@ -69,15 +127,41 @@ function directionOf(token: string): 'tx' | 'rx' {
 
 /** Whether the log marks directions with bare `<` / `>` after its timestamps (any `<ts> < ...` line says so). */
 export function usesArrowMarkers(lines: readonly string[]): boolean {
-  return lines.some((line) => {
-    const stamp = parseStamp(line);
-    if (!stamp) return false;
-    return /^<(?:\s|$)/.test(line.slice(stamp.length).replace(/^[\s|]+/, ''));
-  });
+  return lines.some(marksArrow);
+}
+
+/** Whether this line is `<timestamp> < ...`: the log then uses bare `<` / `>` as direction markers. */
+export function marksArrow(raw: string): boolean {
+  const line = raw.trimStart();
+  const stamp = parseStamp(line);
+  if (!stamp) return false;
+  return /^<(?:\s|$)/.test(line.slice(stamp.length).replace(/^[\s|]+/, ''));
+}
+
+const ESCAPED_ENDINGS = ['\\r', '\\n', '<CR>', '<LF>'];
+
+/**
+ * The text without the escaped line endings (`\r`, `\n`, `<CR>`, `<LF>`) and blanks at its end. Scanned from the
+ * end rather than matched with a regular expression: a run of thousands of escapes followed by text would make
+ * a backtracking match quadratic.
+ */
+function withoutEscapedEnding(text: string): string {
+  let end = text.trimEnd().length;
+  let stripped = false;
+  for (;;) {
+    const token = ESCAPED_ENDINGS.find(
+      (candidate) =>
+        end >= candidate.length && text.slice(end - candidate.length, end).toUpperCase() === candidate.toUpperCase(),
+    );
+    if (token === undefined) break;
+    end -= token.length;
+    stripped = true;
+  }
+  return stripped ? text.slice(0, end) : text;
 }
 
 function cleanBody(text: string): string {
-  const body = text.replace(/(?:\\r|\\n|<CR>|<LF>)+\s*$/i, '');
+  const body = withoutEscapedEnding(text);
   return body.startsWith('>') ? body : body.trimEnd();
 }
 

@@ -10,6 +10,7 @@ const benches: readonly { readonly name: string; readonly file: string; readonly
   { name: 'event-loop', file: 'engine-event-loop.ts' },
   { name: 'emulator', file: 'emulator-64.ts', node: ['--expose-gc'] },
   { name: 'net', file: 'net-session.ts' },
+  { name: 'decode', file: 'decode.ts' },
 ];
 
 const wanted = process.argv.slice(2);

@@ -34,5 +34,5 @@ export {
   type SecretRule,
 } from './lookup';
 export { paramSpans, paramValue, readCommandLine, splitParams, type CommandReading, type ParamSpan } from './syntax';
-export { LineRedactor, REDACTED, redact, redactLine, redactText, type Redaction } from './redact';
+export { LineRedactor, mayHoldSecret, REDACTED, redact, redactLine, redactText, type Redaction } from './redact';
 export { SecretMask } from './mask';

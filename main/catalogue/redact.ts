@@ -436,6 +436,11 @@ function redactWith(line: string, carry: Carry | null): { redaction: Redaction; 
   return { redaction: work.result(), carry: pending };
 }
 
+/** Whether a line may hold a secret the catalogue knows (it has a plus sign, in any form): a cheap first test. */
+export function mayHoldSecret(line: string): boolean {
+  return PLUS.test(line);
+}
+
 /** One line with its secrets masked, and the secrets it held. No memory of other lines. */
 export function redact(line: string): Redaction {
   return redactWith(line, null).redaction;

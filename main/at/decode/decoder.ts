@@ -61,6 +61,9 @@ export interface DecodedEvent {
   note?: string;
 }
 
+/** What a line needs for the first pass to read it whole: a plus sign (any form), a key block marker. */
+const MAY_MATTER = /[+\uFF0B\uFE62\u207A\u208A]|-----/;
+
 /** Events a command is held back for at most, waiting for its final result and completion URC. */
 export const HOLD_EVENTS = 10_000;
 /** Commands awaiting a completion URC at most; beyond, the oldest is given up. */
@@ -131,8 +134,14 @@ export class LogScan {
 
   private line({ text }: SplitLine): void {
     this.number++;
-    if (!this.arrows && marksArrow(text)) this.arrows = true;
+    // Most lines can carry no secret and start no key block: only their timestamp matters here.
+    if (!this.redactor.continuing && !this.keys.inside && !MAY_MATTER.test(text)) {
+      const first = text.charCodeAt(0);
+      if (first !== 0x5b && (first < 0x30 || first > 0x39) && first !== 0x20 && first !== 0x09) return;
+    }
     const line = parseLogLine(text, this.number, false);
+    // `<stamp> < ...` (a bare `<` is left in the body when markers are not expected): the log uses arrows.
+    if (!this.arrows && line.time !== null && line.body.startsWith('<') && marksArrow(text)) this.arrows = true;
     if (line.time !== null && line.time.length > this.timeWidth) this.timeWidth = line.time.length;
     const whole = line.body === '' && line.comment !== null ? `//${line.comment}` : line.body;
     if (this.keys.line(whole) !== whole) return;
@@ -163,6 +172,7 @@ export class LogDecoder {
   private line: LogLine = { number: 0, time: null, timeMs: null, direction: null, body: '', comment: null };
   /** The redacted `//` note of the current line. */
   private note: string | null = null;
+  private scratch = new Uint8Array(4096);
 
   constructor(
     private readonly sink: (event: DecodedEvent) => void,
@@ -247,6 +257,16 @@ export class LogDecoder {
     this.emit({ kind: 'unknown', name: null, raw: KEY_PLACEHOLDER, decoded: { reason: 'private key' } });
   }
 
+  /** Pushes one line (and its CR LF) through the parser, encoded into a reused buffer (the parser copies). */
+  private toParser(text: string): readonly AtEvent[] {
+    const needed = text.length * 3 + 2;
+    if (needed > this.scratch.length) this.scratch = new Uint8Array(Math.max(needed, this.scratch.length * 2));
+    const { written } = encoder.encodeInto(text, this.scratch);
+    this.scratch[written] = 0x0d;
+    this.scratch[written + 1] = 0x0a;
+    return this.parser.push(this.scratch.subarray(0, written + 2));
+  }
+
   /** One line of the AT stream, already redacted. */
   private onLine(body: string): void {
     const isCommand = /^AT/i.test(body);
@@ -272,7 +292,7 @@ export class LogDecoder {
       this.emit({ kind: 'unknown', name: null, raw: body, decoded: { reason: 'sent text that is not a command' } });
       return;
     }
-    this.emitParsed(this.parser.push(encoder.encode(`${body}\r\n`)));
+    this.emitParsed(this.toParser(body));
   }
 
   private onCommand(body: string): void {
@@ -286,17 +306,19 @@ export class LogDecoder {
     this.parser.noteCommand(body);
     const raw = body;
     const equals = raw.indexOf('=');
-    const event = this.emit({
-      kind: 'command',
-      name: commandName(info),
-      raw,
-      decoded: {
-        form: info.kind,
-        params: info.kind === 'write' && equals >= 0 ? splitParams(raw.slice(equals + 1)) : [],
+    const event = this.emit(
+      {
+        kind: 'command',
+        name: commandName(info),
+        raw,
+        decoded: {
+          form: info.kind,
+          params: info.kind === 'write' && equals >= 0 ? splitParams(raw.slice(equals + 1)) : [],
+        },
+        outcome: { final: null },
       },
-      outcome: { final: null },
-      holds: true,
-    });
+      true,
+    );
     this.current = {
       event,
       info,
@@ -569,13 +591,10 @@ export class LogDecoder {
   }
 
   /** Adds an event to the timeline; `holds`: a command whose outcome is still to come (it holds back the rest). */
-  private emit({
+  private emit(
+    event: Omit<DecodedEvent, 'line' | 'time' | 'direction' | 'decoded'> & { decoded?: DecodedEvent['decoded'] },
     holds = false,
-    ...event
-  }: Omit<DecodedEvent, 'line' | 'time' | 'direction' | 'decoded'> & {
-    decoded?: DecodedEvent['decoded'];
-    holds?: boolean;
-  }): DecodedEvent {
+  ): DecodedEvent {
     const full: DecodedEvent = {
       line: this.line.number,
       time: this.line.time,
@@ -586,6 +605,11 @@ export class LogDecoder {
       decoded: event.decoded ?? {},
     };
     if (holds) this.open.add(full);
+    if (this.open.size === 0 && this.head === this.held.length) {
+      // Nothing held back: straight out.
+      this.sink(full);
+      return full;
+    }
     this.held.push(full);
     if (this.open.size === 0 || this.held.length - this.head > HOLD_EVENTS) this.flush();
     return full;

@@ -24,7 +24,7 @@ export interface LogLine {
  * pieces between those escapes are the real lines. A body without escapes is one line.
  */
 export function expandEscapedLines(body: string): string[] {
-  if (!/\\r|\\n|<CR>|<LF>/i.test(body)) return [body];
+  if ((!body.includes('\\') && !body.includes('<')) || !/\\r|\\n|<CR>|<LF>/i.test(body)) return [body];
   return body.split(/(?:\\r|\\n|<CR>|<LF>)+/i).filter((part) => part.trim() !== '');
 }
 
@@ -33,6 +33,8 @@ export function splitLogLines(text: string): string[] {
   const splitter = new LineSplitter();
   return [...splitter.push(text), ...splitter.end()].map((line) => line.text);
 }
+
+const LF = 0x0a;
 
 /** Longest log line decoded, in characters; the rest of a longer one is counted, not kept. */
 export const MAX_LOG_LINE = 1 << 20;
@@ -58,16 +60,30 @@ export class LineSplitter {
 
   push(text: string): SplitLine[] {
     const lines: SplitLine[] = [];
-    let start = 0;
-    if (this.afterCr && text.startsWith('\n')) start = 1;
+    let start = this.afterCr && text.charCodeAt(0) === LF ? 1 : 0;
     this.afterCr = false;
-    const ending = /\r\n?|\n/g;
-    ending.lastIndex = start;
-    for (let match = ending.exec(text); match !== null; match = ending.exec(text)) {
-      this.take(text, start, match.index);
-      lines.push(this.line());
-      start = match.index + match[0].length;
-      if (match[0] === '\r' && start === text.length) this.afterCr = true;
+    let lf = text.indexOf('\n', start);
+    let cr = text.indexOf('\r', start);
+    while (lf >= 0 || cr >= 0) {
+      let end: number;
+      let next: number;
+      if (cr >= 0 && (lf < 0 || cr < lf)) {
+        end = cr;
+        next = text.charCodeAt(cr + 1) === LF ? cr + 2 : cr + 1;
+        if (cr + 1 === text.length) this.afterCr = true;
+      } else {
+        end = lf;
+        next = lf + 1;
+      }
+      if (this.partial === '' && this.dropped === 0 && end - start <= this.maxLine) {
+        lines.push({ text: text.slice(start, end), dropped: 0 });
+      } else {
+        this.take(text, start, end);
+        lines.push(this.line());
+      }
+      start = next;
+      if (lf >= 0 && lf < start) lf = text.indexOf('\n', start);
+      if (cr >= 0 && cr < start) cr = text.indexOf('\r', start);
     }
     this.take(text, start, text.length);
     return lines;
@@ -98,6 +114,8 @@ const TIME_ONLY = /^\[?(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?\]?/;
 /** Markers that cannot be mistaken for line content. */
 const WORD_MARKER =
   /^(?:\[(TX|RX|SEND|RECV|SENT)\]|(TX|RX|SEND|RECV|SENT)\s*:|(TX|RX)(?=\s)|(-->|<--|->|<-|>>|<<))\s*/i;
+/** The characters a word marker can start with. */
+const MARKER_START = /^[[TtRrSs<>-]/;
 /** `>` / `<` after a timestamp: only direction markers when the log uses `<` somewhere (else `>` is a prompt). */
 const ARROW_MARKER = /^([<>])(?:\s|$)/;
 
@@ -106,6 +124,9 @@ function fractionMs(fraction: string | undefined): number {
 }
 
 function parseStamp(text: string): { time: string; timeMs: number; length: number } | null {
+  // Every stamp starts with a digit or `[`: most lines are answered without trying the expressions.
+  const first = text.charCodeAt(0);
+  if (first !== 0x5b && (first < 0x30 || first > 0x39)) return null;
   const dated = DATED.exec(text);
   if (dated) {
     const [whole, y, mo, d, h, mi, s, f] = dated;
@@ -146,6 +167,7 @@ const ESCAPED_ENDINGS = ['\\r', '\\n', '<CR>', '<LF>'];
  * a backtracking match quadratic.
  */
 function withoutEscapedEnding(text: string): string {
+  if (!text.includes('\\') && !text.includes('<')) return text;
   let end = text.trimEnd().length;
   let stripped = false;
   for (;;) {
@@ -170,6 +192,7 @@ function cleanBody(text: string): string {
  * topic or URL such as `"mqtt://host"` is never cut).
  */
 function splitComment(text: string): { body: string; comment: string | null } {
+  if (!text.includes('//')) return { body: text, comment: null };
   if (text.trimStart().startsWith('//')) return { body: '', comment: text.trimStart().slice(2).trim() };
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
@@ -189,7 +212,7 @@ export function parseLogLine(raw: string, number: number, arrowMarkers: boolean)
   const stamp = parseStamp(line);
   let rest = stamp ? line.slice(stamp.length).replace(/^[\s|]+/, '') : line;
   let direction: 'tx' | 'rx' | null = null;
-  const word = WORD_MARKER.exec(rest);
+  const word = MARKER_START.test(rest) ? WORD_MARKER.exec(rest) : null;
   if (word) {
     direction = directionOf(word[1] ?? word[2] ?? word[3] ?? word[4] ?? '');
     rest = rest.slice(word[0].length);

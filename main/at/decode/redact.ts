@@ -1,4 +1,4 @@
-import { LineRedactor, redact, SecretMask } from '../../catalogue';
+import { LineRedactor, mayHoldSecret, redact, SecretMask } from '../../catalogue';
 
 /**
  * Redaction of a captured log: the catalogue's redactor (main/catalogue/redact.ts) line by line, following a
@@ -11,8 +11,14 @@ export class LogRedactor {
 
   constructor(readonly secrets: SecretMask = new SecretMask()) {}
 
+  /** The last line left a command open: the next line may hold the rest of its secret. */
+  get continuing(): boolean {
+    return this.rules.continuing;
+  }
+
   /** One line of the AT stream: the rules (with what the previous line left open), then the known secrets. */
   line(text: string): string {
+    if (!this.rules.continuing && !mayHoldSecret(text)) return this.secrets.mask(text);
     const { text: redacted, secrets } = this.rules.line(text);
     for (const secret of secrets) this.secrets.add(secret);
     return this.secrets.mask(redacted);
@@ -20,6 +26,7 @@ export class LogRedactor {
 
   /** Learns the secrets of a line of the stream (a first pass: nothing is shown). */
   learnLine(text: string): void {
+    if (!this.rules.continuing && !mayHoldSecret(text)) return;
     for (const secret of this.rules.line(text).secrets) this.secrets.add(secret);
   }
 
@@ -40,8 +47,14 @@ export class LogRedactor {
 export class KeyBlockRedactor {
   private inKey = false;
 
+  /** Inside a key block: every line is hidden until its END line. */
+  get inside(): boolean {
+    return this.inKey;
+  }
+
   /** The line, or a placeholder when it is part of a private key block. */
   line(text: string): string {
+    if (!this.inKey && !text.includes('-----')) return text;
     if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
       this.inKey = !/-----END [A-Z ]*PRIVATE KEY-----/.test(text);
       return KEY_PLACEHOLDER;

@@ -70,12 +70,15 @@ function errorCode(error: unknown): string {
   return error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
 }
 
-/** Feeds one pass of the source, as text, to `push`; `between` runs after each chunk (writing output). */
-async function readPass(source: Source, push: (text: string) => void, between: () => Promise<void>): Promise<void> {
+/**
+ * Feeds one pass of the source, as text, to `push`; `between` runs after each chunk (writing output) and says
+ * whether to go on (not when the reader has gone).
+ */
+async function readPass(source: Source, push: (text: string) => void, between: () => Promise<boolean>): Promise<void> {
   const utf8 = new TextDecoder('utf-8');
   for await (const bytes of source.pass()) {
     push(utf8.decode(bytes, { stream: true }));
-    await between();
+    if (!(await between())) return;
   }
   push(utf8.decode());
 }
@@ -123,7 +126,7 @@ async function decodeSource(source: Source, json: boolean): Promise<void> {
   await readPass(
     source,
     (text) => scan.push(text),
-    () => Promise.resolve(),
+    () => Promise.resolve(true),
   );
   const facts: LogFacts = scan.end();
   const output = new Output(process.stdout);
@@ -132,11 +135,13 @@ async function decodeSource(source: Source, json: boolean): Promise<void> {
   const decoder = new LogDecoder((event) => output.add(render(event)), facts);
   await readPass(
     source,
-    (text) => {
-      if (!output.gone) decoder.push(text);
+    (text) => decoder.push(text),
+    async () => {
+      await output.flush();
+      return !output.gone;
     },
-    () => output.flush(),
   );
+  if (output.gone) return;
   decoder.end();
   if (!json) output.add(renderer.summary());
   await output.flush(true);

@@ -1,3 +1,4 @@
+import { answerFields } from '../../catalogue';
 import type { AtRequest } from '../vocab/request';
 import { defineRequest, REDACTED, TIMEOUTS } from './define';
 import { intAt, oneResponse, requireOk } from './outcome';
@@ -92,8 +93,11 @@ export const QMTCFG_FIELDS: Readonly<Record<QmtcfgName, readonly string[]>> = {
   'edit/timeout': ['enable', 'editTimeoutS'],
 };
 
-/** Query fields that hold a secret: never returned, only whether one is set. */
-const SECRET_FIELDS = new Set(['deviceSecret', 'accessKey']);
+/** Positions of the answer fields the catalogue marks secret: never returned, only whether one is set. */
+function secretPositions(name: QmtcfgName): ReadonlySet<number> {
+  const fields = answerFields('+QMTCFG', name) ?? [];
+  return new Set(fields.flatMap((field, i) => (field.secret === true ? [i] : [])));
+}
 
 const QMTCFG_NAMES = Object.keys(QMTCFG_FIELDS) as QmtcfgName[];
 
@@ -202,6 +206,7 @@ export function qmtcfgQuery(clientIdx: number, name: QmtcfgName): AtRequest<Qmtc
   const idx = clientIndex(clientIdx);
   const checked = checkName(name);
   const fields = QMTCFG_FIELDS[checked];
+  const secret = secretPositions(checked);
   return defineRequest({
     line: `AT+QMTCFG="${checked}",${idx}`,
     timeoutMs: TIMEOUTS.query,
@@ -214,7 +219,7 @@ export function qmtcfgQuery(clientIdx: number, name: QmtcfgName): AtRequest<Qmtc
       fields.forEach((field, i) => {
         const raw = params[i];
         if (raw === undefined) return;
-        if (SECRET_FIELDS.has(field)) {
+        if (secret.has(i)) {
           secretSet = raw.length > 0;
           values[field] = REDACTED;
         } else {

@@ -39,11 +39,26 @@ export class Redactor {
       this.secrets.delete(secret);
       this.secrets.add(secret);
     }
+    this.trim();
+  }
+
+  private trim(): void {
     while (this.secrets.size > REMEMBERED) {
       const oldest = this.secrets.values().next();
       if (oldest.done === true) break;
       this.secrets.delete(oldest.value);
     }
+  }
+
+  /**
+   * Learns one secret value to mask wherever it comes back, e.g. a payload sent with `secret: true` that the
+   * broker delivers back in a +QMTRECV (the catalogue cannot see payloads; the engine knows which were secret).
+   */
+  rememberValue(secret: string): void {
+    if (secret.length < MIN_MASKED) return;
+    this.secrets.delete(secret);
+    this.secrets.add(secret);
+    this.trim();
   }
 
   /** The text with every secret parameter and every remembered secret masked. */

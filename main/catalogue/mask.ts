@@ -23,15 +23,23 @@ export class SecretMask {
   private pairs = new Uint8Array(0x10000);
   private stale = false;
 
-  constructor(private readonly minLength = 4) {}
+  /**
+   * `minLength`: shorter values are not masked inside other text. `maxLength`: longer values are not kept (no
+   * credential is that long; a region hidden whole can be, and would cost time at every position it starts).
+   */
+  constructor(
+    private readonly minLength = 4,
+    private readonly maxLength = 1024,
+  ) {}
 
   get size(): number {
     return this.secrets.size;
   }
 
-  /** Remembers a secret (ignored when shorter than minLength). */
+  /** Remembers a secret (ignored when shorter than minLength or longer than maxLength). */
   add(secret: string): void {
-    if (secret.length < this.minLength || secret === REDACTED || this.secrets.has(secret)) return;
+    if (secret.length < this.minLength || secret.length > this.maxLength) return;
+    if (secret === REDACTED || this.secrets.has(secret)) return;
     this.secrets.add(secret);
     if (!this.stale) this.insert(secret);
   }

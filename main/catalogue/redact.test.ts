@@ -231,3 +231,21 @@ describe('property: every secret of every form, however it is spelled, is masked
     );
   });
 });
+
+describe('long and hostile lines', () => {
+  // Each stretch of a line is read a bounded number of times, however many commands it holds. The test's own
+  // time limit is the safety net.
+  it('a line of thousands of commands, each followed by prose', () => {
+    const line = 'AT+QMTCONN=0,"c","u","pw" sent, '.repeat(20_000);
+    expect(redactLine(line)).toBe('AT+QMTCONN=0,"c","u","***" sent, '.repeat(20_000));
+  });
+
+  it('prose that runs into a quote cannot be told from a secret that does: hidden to the end', () => {
+    expect(redactLine('AT+CPIN="1234" x '.repeat(20_000))).toBe('AT+CPIN=***');
+  });
+
+  it('a line of thousands of plus signs and names without an operator', () => {
+    const line = '+QMTCONN +QMT CONN '.repeat(20_000);
+    expect(redactLine(line)).toBe(line);
+  });
+});

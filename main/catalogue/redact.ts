@@ -140,10 +140,13 @@ function scanFields(text: string, from: number, inQuote: boolean): Scan {
       }
       if (k > close + 1) {
         // Blanks, then words: prose after a complete parameter, unless a quote follows before the next comma
-        // (then the quote was not the closing one, and the secret may run on).
-        let delimiter = k;
-        while (delimiter < length && text.charAt(delimiter) !== ',' && text.charAt(delimiter) !== ';') delimiter++;
-        if (!text.slice(k, delimiter).includes('"')) {
+        // (then the quote was not the closing one, and the secret may run on). The look stops at the first
+        // quote, comma or semicolon, so no stretch of a line is read more than a few times.
+        let stop = k;
+        while (stop < length && text.charAt(stop) !== ',' && text.charAt(stop) !== ';' && text.charAt(stop) !== '"') {
+          stop++;
+        }
+        if (text.charAt(stop) !== '"') {
           fields.push({ start, end: continuing ? close : close + 1, quoted: !continuing, continued: continuing });
           return done(close + 1);
         }

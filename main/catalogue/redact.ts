@@ -244,7 +244,7 @@ class LineWork {
   }
 
   result(): Redaction {
-    if (this.masks.length === 0) return { text: this.line, secrets: [] };
+    if (this.masks.length === 0) return { text: this.line, secrets: NOTHING };
     this.masks.sort((a, b) => a.from - b.from);
     let text = '';
     let last = 0;
@@ -410,15 +410,16 @@ const PLUS = /[+\uFF0B\uFE62\u207A\u208A]/;
 const PROTOCOL_LINE =
   /^\s*(?:(?:OK|ERROR|NO CARRIER|RDY|APP RDY|POWERED DOWN|CONNECT)\s*$|\+CM[ES] ERROR|AT\s*(?:[+&$%^]|[A-Z]?\d*\s*$)|\+\s*[A-Z][A-Z0-9]*\s*:|>)/i;
 
+const NOTHING: readonly string[] = [];
+
 function redactWith(line: string, carry: Carry | null): { redaction: Redaction; carry: Carry | null } {
-  if (carry === null && !PLUS.test(line)) {
-    return { redaction: { text: line, secrets: [] }, carry: null };
-  }
+  if (carry === null && !PLUS.test(line)) return { redaction: { text: line, secrets: NOTHING }, carry: null };
   const view = viewOf(line);
-  const work = new LineWork(line, view);
+  let work: LineWork | null = null;
   let pos = 0;
   let pending: Carry | null = null;
   if (carry !== null && !PROTOCOL_LINE.test(view.text)) {
+    work = new LineWork(line, view);
     const result = redactCommand(work, 0, carry);
     pos = result.end;
     pending = result.carry;
@@ -426,6 +427,7 @@ function redactWith(line: string, carry: Carry | null): { redaction: Redaction; 
   while (pos < view.text.length) {
     const { found, next } = findCommand(view.text, pos);
     if (found === null) break;
+    work ??= new LineWork(line, view);
     const result = redactCommand(work, found.paramsFrom, {
       spec: found.spec,
       form: found.form,
@@ -436,7 +438,7 @@ function redactWith(line: string, carry: Carry | null): { redaction: Redaction; 
     pending = result.carry;
     pos = Math.max(result.end, next);
   }
-  return { redaction: work.result(), carry: pending };
+  return { redaction: work === null ? { text: line, secrets: NOTHING } : work.result(), carry: pending };
 }
 
 /** Whether a line may hold a secret the catalogue knows (it has a plus sign, in any form): a cheap first test. */

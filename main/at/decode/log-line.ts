@@ -120,7 +120,28 @@ const MARKER_START = /^[[TtRrSs<>-]/;
 const ARROW_MARKER = /^([<>])(?:\s|$)/;
 
 function fractionMs(fraction: string | undefined): number {
-  return fraction === undefined ? 0 : Math.round(Number(`0.${fraction}`) * 1000);
+  if (fraction === undefined) return 0;
+  return Math.round((Number.parseInt(fraction, 10) * 1000) / 10 ** fraction.length);
+}
+
+/** The timestamp as written, without its brackets. */
+function unbracketed(whole: string): string {
+  const from = whole.startsWith('[') ? 1 : 0;
+  const to = whole.endsWith(']') ? whole.length - 1 : whole.length;
+  return from === 0 && to === whole.length ? whole : whole.slice(from, to);
+}
+
+/** The last date seen and its epoch milliseconds: a log's lines share their date, Date.UTC runs once a day. */
+let lastDate = '';
+let lastDateMs = 0;
+
+function dayMs(y: string, mo: string, d: string): number {
+  const key = `${y}-${mo}-${d}`;
+  if (key !== lastDate) {
+    lastDate = key;
+    lastDateMs = Date.UTC(Number(y), Number(mo) - 1, Number(d));
+  }
+  return lastDateMs;
 }
 
 function parseStamp(text: string): { time: string; timeMs: number; length: number } | null {
@@ -129,15 +150,15 @@ function parseStamp(text: string): { time: string; timeMs: number; length: numbe
   if (first !== 0x5b && (first < 0x30 || first > 0x39)) return null;
   const dated = DATED.exec(text);
   if (dated) {
-    const [whole, y, mo, d, h, mi, s, f] = dated;
-    const timeMs = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) + fractionMs(f);
-    return { time: whole.replace(/^\[|\]$/g, ''), timeMs, length: whole.length };
+    const [whole, y = '', mo = '', d = '', h, mi, s, f] = dated;
+    const timeMs = dayMs(y, mo, d) + ((Number(h) * 60 + Number(mi)) * 60 + Number(s)) * 1000 + fractionMs(f);
+    return { time: unbracketed(whole), timeMs, length: whole.length };
   }
   const timeOnly = TIME_ONLY.exec(text);
   if (timeOnly) {
     const [whole, h, mi, s, f] = timeOnly;
     const timeMs = ((Number(h) * 60 + Number(mi)) * 60 + Number(s)) * 1000 + fractionMs(f);
-    return { time: whole.replace(/^\[|\]$/g, ''), timeMs, length: whole.length };
+    return { time: unbracketed(whole), timeMs, length: whole.length };
   }
   return null;
 }

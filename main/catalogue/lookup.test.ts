@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { QMTCFG_FIELDS } from '../at/commands';
 import {
   answerHasSecrets,
   completionByUrc,
@@ -159,5 +160,13 @@ describe('setting facts for the provisioning schema', () => {
     }
     const secrets = Object.values(qmtcfgSettings).flatMap((s) => s.values.filter((p) => p.secret).map((p) => p.name));
     expect(secrets).toEqual(['device_secret', 'access_key']);
+  });
+});
+
+describe('the command library reads AT+QMTCFG answers in the catalogue order', () => {
+  it('one reading field per catalogue value, for every setting', () => {
+    for (const [name, fields] of Object.entries(QMTCFG_FIELDS)) {
+      expect(fields.length, name).toBe(qmtcfgSettings[name]?.values.length);
+    }
   });
 });

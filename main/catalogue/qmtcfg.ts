@@ -52,6 +52,7 @@ export const qmtcfgSettings: Readonly<Record<string, SettingSpec>> = {
         range: [3, 4],
         values: { 3: 'MQTT 3.1', 4: 'MQTT 3.1.1' },
         default: 3,
+        showMeaning: true,
       },
     ],
   },

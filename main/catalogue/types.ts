@@ -15,6 +15,8 @@ export interface ParamSpec {
   readonly range?: readonly [number, number];
   /** The meaning of each value of an enumerated integer. */
   readonly values?: Readonly<Record<number, string>>;
+  /** Show the meaning next to the value where an answer is labelled (`3 (MQTT 3.1)`); else the value alone. */
+  readonly showMeaning?: true;
   /** The module's default (the spec's "Default value" or underlined value), where one is known. */
   readonly default?: number | string;
   readonly unit?: 's' | 'ms' | 'bytes';

@@ -1,5 +1,5 @@
 import type { DecodedField } from '../../shared/contract';
-import { answerFields, commandSpec, readCommandLine } from '../catalogue';
+import { answerFields, commandSpec, readCommandLine, type ParamSpec } from '../catalogue';
 import * as commands from '../at/commands';
 import type { AtOutcome, AtRequest } from '../at/vocab/request';
 
@@ -41,6 +41,12 @@ const identityReads: Readonly<Record<string, readonly [string, () => AtRequest<s
   '+CIMI': ['IMSI', commands.cimi],
 };
 
+/** A value, with its meaning where the catalogue says to show it (`3 (MQTT 3.1)`). */
+function shown(spec: ParamSpec | undefined, value: string): string {
+  const meaning = spec?.showMeaning === true ? spec.values?.[Number(value)] : undefined;
+  return meaning === undefined ? value : `${value} (${meaning})`;
+}
+
 /** The answer lines named `name`, each field labelled from the catalogue; null when it does not describe them. */
 function labelledFields(lines: Lines, name: string): DecodedField[] | null {
   const settings = commandSpec(name)?.settings !== undefined;
@@ -52,7 +58,7 @@ function labelledFields(lines: Lines, name: string): DecodedField[] | null {
     const specs = settings ? answerFields(name, first) : answerFields(name);
     const values = settings ? rest : line.params;
     if (specs === undefined || values.length > specs.length) return null;
-    values.forEach((value, i) => fields.push({ label: specs[i]?.label ?? name, value }));
+    values.forEach((value, i) => fields.push({ label: specs[i]?.label ?? name, value: shown(specs[i], value) }));
   }
   return fields.length > 0 ? fields : null;
 }

@@ -14,6 +14,7 @@ const benches: readonly { readonly name: string; readonly file: string; readonly
   { name: 'store', file: 'store.ts' },
   { name: 'station-loop', file: 'station-event-loop.ts' },
   { name: 'events', file: 'event-volume.ts' },
+  { name: 'decode', file: 'decode.ts' },
 ];
 
 const wanted = process.argv.slice(2);

@@ -3,6 +3,7 @@ import { registerCredentials } from './credentials';
 import { registerDecode } from './decode';
 import { registerProfile } from './profile';
 import type { CommandRegistrar } from './registrar';
+import { registerReport } from './report';
 import { registerServe } from './serve';
 import { registerSim } from './sim';
 
@@ -14,6 +15,7 @@ const registrars: readonly CommandRegistrar[] = [
   registerCredentials,
   registerDecode,
   registerProfile,
+  registerReport,
   registerServe,
   registerSim,
 ];

@@ -107,7 +107,11 @@ const layers = [
   },
   // Test helpers (real brokers, certificates, processes, virtual modules on ptys, scripted transports): used by
   // tests, e2e/ and bench/ only; no production folder imports them.
-  { type: 'testing', pattern: 'main/testing/**', allow: ['emulator', 'transport', 'at', 'at-vocab', 'base'] },
+  {
+    type: 'testing',
+    pattern: 'main/testing/**',
+    allow: ['emulator', 'transport', 'at', 'at-vocab', 'parser', 'catalogue', 'base'],
+  },
 ];
 const testFiles = ['**/*.test.ts', '**/fixtures/**', 'e2e/**', 'bench/**'];
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'net', 'tls', 'worker_threads', 'crypto'];

@@ -12,8 +12,10 @@ const benches: readonly { readonly name: string; readonly file: string; readonly
   { name: 'net', file: 'net-session.ts' },
   { name: 'web-shell', file: 'web-shell.ts' },
   { name: 'store', file: 'store.ts' },
+  { name: 'report', file: 'report.ts', node: ['--expose-gc'] },
   { name: 'station-loop', file: 'station-event-loop.ts' },
   { name: 'events', file: 'event-volume.ts' },
+  { name: 'decode', file: 'decode.ts' },
   { name: 'provision', file: 'provision.ts', node: ['--expose-gc'] },
 ];
 

@@ -47,7 +47,7 @@ export const registerReport: CommandRegistrar = (program) => {
       'the runs started at or after this time: ISO 8601 (2026-11-30, 2026-11-30T08:00, 2026-11-30T08:00+01:00), ' +
         'today, yesterday, or back from now (30m, 24h, 7d)',
     )
-    .option('--until <time>', 'with --since: only the runs started before this time (same forms)')
+    .option('--until <time>', 'only the runs started before this time (same forms)')
     .requiredOption('--out <file>', 'the CSV file to write (replaced atomically; missing folders are created)')
     .option('--json', 'print one JSON object: { rows, file }')
     .action((options: ReportFlags) => run(options));

@@ -3,14 +3,14 @@
  * `History` only; the layer may import store, catalogue and base.
  */
 import type { History, HistoryQuery } from '../store';
-import { formatReport } from './csv';
+import { reportText } from './csv';
 import { ReportError } from './errors';
-import { reportRows, type ReportOptions } from './rows';
+import type { ReportOptions } from './rows';
 import { checkTimeZone } from './time';
 import { writeFileAtomic } from './write';
 
 export { REPORT_COLUMNS, STEP_NAMES, reportColumns, stepColumn, type ReportColumn } from './columns';
-export { formatReport } from './csv';
+export { formatReport, reportText } from './csv';
 export { ReportError, type ReportErrorCode } from './errors';
 export {
   columnsOf,
@@ -64,7 +64,7 @@ export async function exportReport(
   if ('runId' in query && (await history.run(query.runId)) === undefined) {
     throw new ReportError('unknown-run', `no run ${query.runId} in the history`);
   }
-  const rows = reportRows(await history.units(query), options);
-  const written = await writeFileAtomic(file, formatReport(rows));
-  return { rows: rows.length, file: written };
+  const units = await history.units(query);
+  const written = await writeFileAtomic(file, reportText(units, options));
+  return { rows: units.length, file: written };
 }

@@ -8,7 +8,7 @@ import { openSqliteStore, type Store } from '../store';
 import { memoryKey, testImei } from '../store/fixtures/rows';
 import { findSecrets } from '../store/fixtures/scan';
 import { DANGEROUS_ERRORS, LEAKED_PASSWORD, PROFILE_HASH, recordShift, T0, T1, TIME_ZONE } from './fixtures/shift';
-import { exportReport, REPORT_COLUMNS, ReportError, STEP_NAMES } from './index';
+import { exportReport, formatReport, REPORT_COLUMNS, ReportError, reportRows, reportText, STEP_NAMES } from './index';
 
 /**
  * The report of a shift recorded in a real SQLite store through the History API, written by `exportReport` and
@@ -267,6 +267,17 @@ describe('exportReport on a real store', () => {
       duration_ms: '',
       ...steps(100, 100, 10, '', '', '', '', '', '', '', '', '', '', ''),
     });
+  });
+
+  it('writes the same text piece by piece as formatReport makes at once', async () => {
+    const options = { timeZone: TIME_ZONE, redact: redactLine };
+    const units = await store.history.units({ since: 0 });
+    const whole = formatReport(reportRows(units, options));
+    expect([...reportText(units, options, 4)].join('')).toBe(whole);
+    expect([...reportText(units, options, 1)]).toHaveLength(units.length + 1);
+    const file = join(scratch, 'out', 'whole.csv');
+    await exportReport(store.history, { since: 0 }, file, options);
+    expect(readFileSync(file, 'utf8')).toBe(whole);
   });
 
   it('reports one run, or the runs started in a window; a window without runs gives the header only', async () => {

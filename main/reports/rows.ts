@@ -43,7 +43,7 @@ function whole(ms: number | undefined): number | null {
 }
 
 /** The steps recorded in these units whose names are not among the issue's, in the order they first appear. */
-function extraSteps(records: readonly UnitRecord[]): string[] {
+export function extraSteps(records: readonly UnitRecord[]): string[] {
   const known = new Set<string>(STEP_NAMES);
   const extra = new Set<string>();
   for (const record of records) {

@@ -39,10 +39,10 @@ async function isDirectory(path: string): Promise<boolean> {
 
 /**
  * Writes `data` to `file` atomically: into a new temporary file next to it, flushed to disk, then renamed over
- * the target, so a reader (or a crash) sees the old file or the whole new one, never a part. Creates missing
- * parent folders. Refuses a target that is a folder. Returns the absolute path written.
+ * the target, so a reader (or a crash) sees the old file or the whole new one, never a part. `data` may come in
+ * pieces (an iterable of strings, each written as UTF-8 when it is produced). Creates missing parent folders. Refuses a target that is a folder. Returns the absolute path written.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<string> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array | Iterable<string>): Promise<string> {
   const target = resolve(file);
   if (await isDirectory(target)) {
     throw new ReportError('bad-output', `${target} is a folder: give the report a file name`);
@@ -60,7 +60,8 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   try {
     const handle = await open(temp, 'wx');
     try {
-      await handle.writeFile(data);
+      if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+      else for (const piece of data) await handle.writeFile(piece);
       await handle.sync();
     } finally {
       await handle.close();

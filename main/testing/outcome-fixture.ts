@@ -1,25 +1,10 @@
+import { splitParams } from '../at/parser';
 import type { AtOutcome, FinalEvent, RecvEvent, ResponseEvent, UrcEvent } from '../at/vocab/request';
 
 /**
  * Test support: builds the events a parser would produce for spec example lines, so parse functions are tested
  * on the spec's own text without depending on the parser's internals.
  */
-
-/** Split `NAME: a,"b,c",d` parameters on top-level commas, removing the quotes of quoted strings. */
-export function splitParams(text: string): string[] {
-  const params: string[] = [];
-  let current = '';
-  let inQuotes = false;
-  for (const char of text) {
-    if (char === '"') inQuotes = !inQuotes;
-    else if (char === ',' && !inQuotes) {
-      params.push(current);
-      current = '';
-    } else current += char;
-  }
-  params.push(current);
-  return params;
-}
 
 function nameAndParams(raw: string): { name: string | null; params: string[] } {
   const match = /^(\+[A-Z0-9]+):\s?(.*)$/i.exec(raw);

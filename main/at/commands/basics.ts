@@ -1,7 +1,7 @@
 import { AtResponseError } from '../vocab/errors';
 import type { AtOutcome, AtRequest } from '../vocab/request';
 import { REGISTRATION_STATES } from '../decode/texts';
-import { defineRequest, REDACTED, TIMEOUTS } from './define';
+import { defineRequest, TIMEOUTS } from './define';
 import { bareLines, intAt, oneResponse, optionalIntAt, requireOk, responsesNamed, stringAt } from './outcome';
 import { flag, int, oneOf, quoted, record } from './validate';
 
@@ -225,7 +225,7 @@ export interface PdpContextConfig {
   readonly authentication?: 0 | 1 | 2 | 3;
 }
 
-/** `AT+QICSGP=<cid>,<type>,"<apn>","<user>","<password>",<auth>`: configure the APN. The password is redacted. */
+/** `AT+QICSGP=<cid>,<type>,"<apn>","<user>","<password>",<auth>`: configure the APN (the catalogue hides the password). */
 export function qicsgp(config: PdpContextConfig): AtRequest<void> {
   const cid = int('contextId', record('config', config).contextId, 1, 7);
   const type = oneOf('contextType', config.contextType, [1, 2, 3] as const);
@@ -233,10 +233,8 @@ export function qicsgp(config: PdpContextConfig): AtRequest<void> {
   const user = quoted('username', config.username ?? '', { minBytes: 0, maxBytes: 127 });
   const password = quoted('password', config.password ?? '', { minBytes: 0, maxBytes: 127 });
   const auth = oneOf('authentication', config.authentication ?? 0, [0, 1, 2, 3] as const);
-  const head = `AT+QICSGP=${cid},${type},${apn},${user},`;
   return defineRequest({
-    line: `${head}${password},${auth}`,
-    redacted: `${head}"${REDACTED}",${auth}`,
+    line: `AT+QICSGP=${cid},${type},${apn},${user},${password},${auth}`,
     timeoutMs: TIMEOUTS.query,
     parse: ok('AT+QICSGP'),
   });

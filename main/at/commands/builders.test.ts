@@ -44,7 +44,8 @@ const rows: Record<string, Row> = {
   QICSGPdefaults: {
     request: at.qicsgp({ contextId: 2, contextType: 3, apn: '' }),
     line: 'AT+QICSGP=2,3,"","","",0',
-    redacted: 'AT+QICSGP=2,3,"","","***",0',
+    // An empty password stays visibly empty: "" is not a password.
+    redacted: 'AT+QICSGP=2,3,"","","",0',
     timeoutMs: 300,
   },
   QIACT: { request: at.qiact(1), line: 'AT+QIACT=1', timeoutMs: 150_000 },

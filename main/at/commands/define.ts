@@ -1,37 +1,48 @@
+import { answerHasSecrets, BASIC_COMMAND_MS, maxResponseMs, REDACTED, redactLine } from '../../catalogue';
 import type { AtRequest } from '../vocab/request';
 
 /**
- * Assembles an AtRequest once its parameters are validated. `redacted` defaults to the line itself: a builder
- * with a secret parameter must pass its own redacted form, so forgetting it is visible in review and tests.
+ * Assembles an AtRequest once its parameters are validated. What the catalogue knows is derived here, never
+ * written by a builder: `redacted` is the line with the catalogue's secret parameters masked, and
+ * `secretResponses` is set when the command's answers carry secrets (the reads of aliauth / onenet / AT+QICSGP).
  */
-export function defineRequest<T>(init: Omit<AtRequest<T>, 'redacted'> & { readonly redacted?: string }): AtRequest<T> {
-  return { ...init, redacted: init.redacted ?? init.line };
+export function defineRequest<T>(init: Omit<AtRequest<T>, 'redacted' | 'secretResponses'>): AtRequest<T> {
+  return {
+    ...init,
+    redacted: redactLine(init.line),
+    ...(answerHasSecrets(init.line) ? { secretResponses: true } : {}),
+  };
 }
 
 /** The redaction marker used in every redacted line. */
-export const REDACTED = '***';
+export { REDACTED };
+
+/** The catalogue's maximum response time of a command with a fixed one. */
+function limit(name: string): number {
+  return maxResponseMs(name) ?? BASIC_COMMAND_MS;
+}
 
 /**
- * Response-time limits where the application note is silent, taken from Quectel's EC200U AT command manual
- * "Maximum Response Time" rows (300 ms for plain queries), rounded up where a margin is cheap.
+ * The catalogue's time limits, by the names the builders use (the spec's "Maximum Response Time" for the MQTT
+ * commands, Quectel's AT command manual for the rest).
  */
 export const TIMEOUTS = {
   /** Plain queries and settings (AT, ATE, ATI, AT+GSN, AT+CSQ, AT+QMTCFG, AT+QSSLCFG, ...): 300 ms. */
-  query: 300,
+  query: limit('+CSQ'),
   /** AT+CPIN?: 5 s (the SIM may still be starting). */
-  cpin: 5_000,
-  /** AT+COPS?: 180 s in the manual (it may wait for a network scan in progress). */
-  cops: 180_000,
+  cpin: limit('+CPIN'),
+  /** AT+COPS?: 180 s (it may wait for a network scan in progress). */
+  cops: limit('+COPS'),
   /** AT+CFUN: 15 s (radio on/off). */
-  cfun: 15_000,
+  cfun: limit('+CFUN'),
   /** AT+QIACT: 150 s, determined by the network. */
-  qiact: 150_000,
+  qiact: limit('+QIACT'),
   /** AT+QIDEACT: 40 s. */
-  qideact: 40_000,
+  qideact: limit('+QIDEACT'),
   /** AT+QFLST / AT+QFDEL: file system operations, 5 s. */
-  file: 5_000,
+  file: limit('+QFLST'),
   /** AT+QMTOPEN: 120 s (spec). */
-  qmtopen: 120_000,
+  qmtopen: limit('+QMTOPEN'),
   /** AT+QMTCLOSE / AT+QMTDISC: 30 s (spec). */
-  qmtclose: 30_000,
+  qmtclose: limit('+QMTCLOSE'),
 } as const;

@@ -1,9 +1,9 @@
 /**
  * The typed AT command library: one builder per command, each returning an AtRequest<T> for the engine
  * (`engine.run(qmtopen(0, host, 8883))`). Every parameter is validated before a line is built (AtValidationError
- * names the field; values never appear in messages), `redacted` hides secrets, `timeoutMs` and `completion`
- * follow the spec's maximum response times, and `parse` turns the outcome into a typed result with the spec's
- * words (result texts come from main/at/decode/texts.ts).
+ * names the field; values never appear in messages); `redacted` and `secretResponses` are derived from the
+ * command catalogue (main/catalogue), whose time limits `timeoutMs` follows; `parse` turns the outcome into a
+ * typed result with the spec's words (result texts come from main/at/decode/texts.ts and the catalogue).
  */
 export * from './basics';
 export * from './files';

@@ -8,7 +8,7 @@ import {
   PACKET_RESULTS,
   QMTOPEN_RESULTS,
 } from '../decode/texts';
-import { defineRequest, REDACTED, TIMEOUTS } from './define';
+import { defineRequest, TIMEOUTS } from './define';
 import { intAt, optionalIntAt, requireCompletion, requireOk, responsesNamed, stringAt } from './outcome';
 import { clientIndex } from './qmtcfg';
 import { int, quoted, record } from './validate';
@@ -140,7 +140,6 @@ export function qmtconn(clientIdx: number, clientId: string, options: ConnectOpt
   const timeoutMs = pktTimeoutS * 1000;
   return defineRequest({
     line: user === undefined ? head : `${head},${user},${password}`,
-    redacted: user === undefined ? head : `${head},${user},"${REDACTED}"`,
     timeoutMs,
     completion: {
       urc: '+QMTCONN',

@@ -1,3 +1,4 @@
+import { answerFields } from '../../catalogue';
 import type { AtRequest } from '../vocab/request';
 import { defineRequest, REDACTED, TIMEOUTS } from './define';
 import { intAt, oneResponse, requireOk } from './outcome';
@@ -92,8 +93,11 @@ export const QMTCFG_FIELDS: Readonly<Record<QmtcfgName, readonly string[]>> = {
   'edit/timeout': ['enable', 'editTimeoutS'],
 };
 
-/** Query fields that hold a secret: never returned, only whether one is set. */
-const SECRET_FIELDS = new Set(['deviceSecret', 'accessKey']);
+/** Positions of the answer fields the catalogue marks secret: never returned, only whether one is set. */
+function secretPositions(name: QmtcfgName): ReadonlySet<number> {
+  const fields = answerFields('+QMTCFG', name) ?? [];
+  return new Set(fields.flatMap((field, i) => (field.secret === true ? [i] : [])));
+}
 
 const QMTCFG_NAMES = Object.keys(QMTCFG_FIELDS) as QmtcfgName[];
 
@@ -103,7 +107,6 @@ function checkName(value: unknown): QmtcfgName {
 
 interface Encoded {
   readonly values: string;
-  readonly redactedValues?: string;
   readonly payload?: Uint8Array;
 }
 
@@ -150,16 +153,19 @@ function encode(setting: QmtcfgSetting): Encoded {
       return { values: `,${int('intervalS', setting.intervalS, 5, 60)}` };
     case 'send/mode':
       return { values: `,${oneOf('sendMode', setting.sendMode, [0, 1] as const)}` };
-    case 'aliauth': {
-      const head = `,${quoted('productKey', setting.productKey, CREDENTIAL_RULE)},${quoted('deviceName', setting.deviceName, CREDENTIAL_RULE)}`;
-      const secret = quoted('deviceSecret', setting.deviceSecret, KEY_RULE);
-      return { values: `${head},${secret}`, redactedValues: `${head},"${REDACTED}"` };
-    }
-    case 'onenet': {
-      const head = `,${quoted('productId', setting.productId, CREDENTIAL_RULE)}`;
-      const key = quoted('accessKey', setting.accessKey, KEY_RULE);
-      return { values: `${head},${key}`, redactedValues: `${head},"${REDACTED}"` };
-    }
+    case 'aliauth':
+      return {
+        values:
+          `,${quoted('productKey', setting.productKey, CREDENTIAL_RULE)},` +
+          `${quoted('deviceName', setting.deviceName, CREDENTIAL_RULE)},` +
+          quoted('deviceSecret', setting.deviceSecret, KEY_RULE),
+      };
+    case 'onenet':
+      return {
+        values:
+          `,${quoted('productId', setting.productId, CREDENTIAL_RULE)},` +
+          quoted('accessKey', setting.accessKey, KEY_RULE),
+      };
     case 'dataformat':
       return {
         values: `,${oneOf('sendMode', setting.sendMode, [0, 1] as const)},${oneOf('recvMode', setting.recvMode, [0, 1] as const)}`,
@@ -181,7 +187,6 @@ export function qmtcfg(clientIdx: number, setting: QmtcfgSetting): AtRequest<voi
   const head = `AT+QMTCFG="${name}",${idx}`;
   return defineRequest({
     line: `${head}${encoded.values}`,
-    redacted: `${head}${encoded.redactedValues ?? encoded.values}`,
     timeoutMs: TIMEOUTS.query,
     ...(encoded.payload ? { payload: { after: 'prompt' as const, bytes: encoded.payload } } : {}),
     parse: (outcome) => requireOk(outcome, `AT+QMTCFG="${name}"`),
@@ -201,11 +206,10 @@ export function qmtcfgQuery(clientIdx: number, name: QmtcfgName): AtRequest<Qmtc
   const idx = clientIndex(clientIdx);
   const checked = checkName(name);
   const fields = QMTCFG_FIELDS[checked];
+  const secret = secretPositions(checked);
   return defineRequest({
     line: `AT+QMTCFG="${checked}",${idx}`,
     timeoutMs: TIMEOUTS.query,
-    // The aliauth / onenet answers carry the secret: keep them out of the engine's transcript.
-    ...(fields.some((field) => SECRET_FIELDS.has(field)) ? { secretResponses: true } : {}),
     parse: (outcome) => {
       requireOk(outcome, `AT+QMTCFG="${checked}"`);
       const all = oneResponse(outcome, '+QMTCFG').params;
@@ -215,7 +219,7 @@ export function qmtcfgQuery(clientIdx: number, name: QmtcfgName): AtRequest<Qmtc
       fields.forEach((field, i) => {
         const raw = params[i];
         if (raw === undefined) return;
-        if (SECRET_FIELDS.has(field)) {
+        if (secret.has(i)) {
           secretSet = raw.length > 0;
           values[field] = REDACTED;
         } else {

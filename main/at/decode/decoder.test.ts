@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeLog, type DecodedEvent } from './decoder';
+import { decodeLog, HOLD_EVENTS, LogDecoder, LogScan, type DecodedEvent } from './decoder';
 import { renderJsonLines, renderText } from './render';
 
 /** The decoder on sample logs in several formats (fixtures/), plus format independence and robustness. */
@@ -347,5 +347,52 @@ describe('secrets in lines the decoder does not classify (defects 4, 5, 7)', () 
       .concat(['AT+QICSGP=1,1,"apn","user","pa",ssTAIL"', 'OK'])
       .join('\n');
     expect(leaks(log, ['quotePw9', 'aliSe', 'cret9', 'ssTAIL'])).toEqual([]);
+  });
+});
+
+describe('streaming: pieces of any size, a bounded hold-back', () => {
+  const decodeInPieces = (text: string, sizes: readonly number[]): DecodedEvent[] => {
+    const cut = (push: (piece: string) => void): void => {
+      let at = 0;
+      let i = 0;
+      while (at < text.length) {
+        const size = Math.max(1, sizes[i++ % sizes.length] ?? 1);
+        push(text.slice(at, at + size));
+        at += size;
+      }
+    };
+    const scan = new LogScan();
+    cut((piece) => scan.push(piece));
+    const events: DecodedEvent[] = [];
+    const decoder = new LogDecoder((event) => events.push(event), scan.end());
+    cut((piece) => decoder.push(piece));
+    decoder.end();
+    return events;
+  };
+
+  it('gives the timeline of the whole log, wherever the pieces are cut (a CR LF split included)', () => {
+    for (const name of ['plain-echo.log', 'bracket-dated.log', 'iso-arrows.log', 'spec-5.2-annotated.log']) {
+      const text = fixture(name).replace(/\n/g, '\r\n');
+      const whole = decodeLog(text);
+      fc.assert(
+        fc.property(fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 8 }), (sizes) => {
+          expect(decodeInPieces(text, sizes)).toEqual(whole);
+        }),
+        { numRuns: 25 },
+      );
+    }
+  });
+
+  it('hands events on before the log ends; a command that never ends holds back at most HOLD_EVENTS', () => {
+    const scan = new LogScan();
+    const seen: DecodedEvent[] = [];
+    const decoder = new LogDecoder((event) => seen.push(event), scan.end());
+    decoder.push('AT+QMTOPEN=0,"host",1883\r\n');
+    for (let i = 0; i < HOLD_EVENTS + 5_000; i++) decoder.push('+QMTSTAT: 1,1\r\n');
+    // The command (no final result yet) left once the window was full, and everything up to the window with it.
+    expect(seen[0]).toMatchObject({ kind: 'command', name: 'AT+QMTOPEN', outcome: { final: null } });
+    expect(seen.length).toBeGreaterThanOrEqual(5_000);
+    decoder.end();
+    expect(seen).toHaveLength(HOLD_EVENTS + 5_001);
   });
 });

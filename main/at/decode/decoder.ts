@@ -1,17 +1,24 @@
+import { completionOf, completionByUrc, SecretMask, type CompletionSpec } from '../../catalogue';
 import { AtStreamParser, parseCommandLine, splitParams, type CommandInfo } from '../parser';
 import type { AtEvent } from '../vocab/types';
 import { explainFinal, explainResponse, explainUrc, type Explanation } from './describe';
-import { expandEscapedLines, parseLogLine, splitLogLines, usesArrowMarkers, type LogLine } from './log-line';
+import { expandEscapedLines, LineSplitter, marksArrow, parseLogLine, type LogLine, type SplitLine } from './log-line';
 import { hintFor } from './hints';
-import { KeyBlockRedactor, LogRedactor, redactAtLine } from './redact';
+import { KEY_PLACEHOLDER, KeyBlockRedactor, LogRedactor } from './redact';
 
 /**
  * The log decoder: a captured AT log in, an annotated timeline out. Lines are stripped of their timestamps and
- * direction markers (log-line.ts); command lines (sent, or echoed) are told to the streaming parser with
- * `noteCommand`, everything the module said is pushed through it, so responses, finals, URCs and multi-line
- * +QMTRECV payloads are classified exactly as the live engine sees them. Payload phases (`> ` and CONNECT) are
- * followed here, line by line, because a log may or may not contain the bytes sent. It never stops at a line it
- * does not understand: such lines become `unknown` events.
+ * direction markers (log-line.ts) and redacted (redact.ts) before anything reads them, so no event can hold a
+ * secret; command lines (sent, or echoed) are told to the streaming parser with `noteCommand`, everything the
+ * module said is pushed through it, so responses, finals, URCs and multi-line +QMTRECV payloads are classified
+ * exactly as the live engine sees them. Payload phases (`> ` and CONNECT) are followed here, line by line,
+ * because a log may or may not contain the bytes sent. It never stops at a line it does not understand: such
+ * lines become `unknown` events.
+ *
+ * It streams: a log is read in two passes (LogScan learns what must be known of the whole log first: its secrets,
+ * its direction markers, its timestamp width; LogDecoder then decodes), and events leave the decoder as soon as
+ * nothing later can change them. A command waits for its final result and completion URC, but at most
+ * HOLD_EVENTS events: time and memory stay linear in the log.
  */
 
 export type DecodedKind = 'command' | 'response' | 'final' | 'urc' | 'prompt' | 'data' | 'unknown';
@@ -54,19 +61,13 @@ export interface DecodedEvent {
   note?: string;
 }
 
-/** Commands answered by a URC after OK, and where their msgid is (for matching). */
-const ASYNC: Readonly<Record<string, { readonly urcs: readonly string[]; readonly msgid: boolean }>> = {
-  '+QMTOPEN': { urcs: ['+QMTOPEN'], msgid: false },
-  '+QMTCLOSE': { urcs: ['+QMTCLOSE'], msgid: false },
-  '+QMTCONN': { urcs: ['+QMTCONN'], msgid: false },
-  '+QMTDISC': { urcs: ['+QMTDISC'], msgid: false },
-  '+QMTSUB': { urcs: ['+QMTSUB'], msgid: true },
-  '+QMTUNS': { urcs: ['+QMTUNS'], msgid: true },
-  '+QMTPUBEX': { urcs: ['+QMTPUBEX', '+QMTPUB'], msgid: true },
-};
+/** What a line needs for the first pass to read it whole: a plus sign (any form), a key block marker. */
+const MAY_MATTER = /[+\uFF0B\uFE62\u207A\u208A]|-----/;
 
-/** Results that do not end a packet transaction: 1 = retransmission, more to come. */
-const PACKET_URCS = new Set(['+QMTCONN', '+QMTSUB', '+QMTUNS', '+QMTPUBEX', '+QMTPUB']);
+/** Events a command is held back for at most, waiting for its final result and completion URC. */
+export const HOLD_EVENTS = 10_000;
+/** Commands awaiting a completion URC at most; beyond, the oldest is given up. */
+const MAX_PENDING = 256;
 
 interface OpenCommand {
   readonly event: DecodedEvent;
@@ -79,7 +80,7 @@ interface OpenCommand {
 
 interface PendingCompletion {
   readonly command: OpenCommand;
-  readonly urcs: readonly string[];
+  readonly completion: CompletionSpec;
   readonly clientIdx: string;
   readonly msgid: string | null;
 }
@@ -103,71 +104,180 @@ function elapsed(from: number | null, to: number | null): number | undefined {
   return diff >= 0 ? diff : diff + 86_400_000;
 }
 
-class LogDecoder {
-  private readonly parser = new AtStreamParser();
+/** What a first pass over a log learns that decoding needs from the start. */
+export interface LogFacts {
+  /** Secrets found anywhere in the log: masked everywhere, also before the line that sets them. */
+  readonly secrets: SecretMask;
+  /** The log marks directions with bare `<` / `>` after its timestamps. */
+  readonly arrows: boolean;
+  /** Width of the widest timestamp, for aligning the text timeline. */
+  readonly timeWidth: number;
+}
+
+/** The first pass: reads every line as the decoder will, learning the log's secrets, markers and stamp width. */
+export class LogScan {
+  private readonly splitter = new LineSplitter();
   private readonly keys = new KeyBlockRedactor();
   private readonly redactor = new LogRedactor();
-  private readonly out: DecodedEvent[] = [];
+  private arrows = false;
+  private timeWidth = 0;
+  private number = 0;
+
+  push(text: string): void {
+    for (const line of this.splitter.push(text)) this.line(line);
+  }
+
+  end(): LogFacts {
+    for (const line of this.splitter.end()) this.line(line);
+    return { secrets: this.redactor.secrets, arrows: this.arrows, timeWidth: this.timeWidth };
+  }
+
+  private line({ text }: SplitLine): void {
+    this.number++;
+    // Most lines can carry no secret and start no key block: only their timestamp matters here.
+    if (!this.redactor.continuing && !this.keys.inside && !MAY_MATTER.test(text)) {
+      const first = text.charCodeAt(0);
+      if (first !== 0x5b && (first < 0x30 || first > 0x39) && first !== 0x20 && first !== 0x09) return;
+    }
+    const line = parseLogLine(text, this.number, false);
+    // `<stamp> < ...` (a bare `<` is left in the body when markers are not expected): the log uses arrows.
+    if (!this.arrows && line.time !== null && line.body.startsWith('<') && marksArrow(text)) this.arrows = true;
+    if (line.time !== null && line.time.length > this.timeWidth) this.timeWidth = line.time.length;
+    const whole = line.body === '' && line.comment !== null ? `//${line.comment}` : line.body;
+    if (this.keys.line(whole) !== whole) return;
+    if (line.comment !== null) this.redactor.learnText(line.comment);
+    for (const piece of expandEscapedLines(line.body)) this.redactor.learnLine(piece);
+  }
+}
+
+/**
+ * The second pass: decodes lines as they come and hands each event to `sink` once nothing later can change it.
+ */
+export class LogDecoder {
+  private readonly parser = new AtStreamParser();
+  private readonly keys = new KeyBlockRedactor();
+  private readonly redactor: LogRedactor;
+  private readonly splitter = new LineSplitter();
+  private readonly arrows: boolean;
+  /** Events not yet handed on, in order; `head` is the first one still here. */
+  private held: DecodedEvent[] = [];
+  private head = 0;
+  /** Command events whose outcome may still change. */
+  private readonly open = new Set<DecodedEvent>();
   private current: OpenCommand | null = null;
   private pending: PendingCompletion[] = [];
   private data: DataPhase | null = null;
   private lastTimeMs: number | null = null;
+  private number = 0;
   private line: LogLine = { number: 0, time: null, timeMs: null, direction: null, body: '', comment: null };
+  /** The redacted `//` note of the current line. */
+  private note: string | null = null;
+  private scratch = new Uint8Array(4096);
 
-  decode(text: string): DecodedEvent[] {
-    const lines = splitLogLines(text);
-    const arrows = usesArrowMarkers(lines);
-    lines.forEach((raw, i) => {
-      const line = parseLogLine(raw, i + 1, arrows);
-      for (const body of expandEscapedLines(line.body)) this.onLine({ ...line, body });
-    });
+  constructor(
+    private readonly sink: (event: DecodedEvent) => void,
+    facts: Pick<LogFacts, 'secrets' | 'arrows'>,
+  ) {
+    this.redactor = new LogRedactor(facts.secrets);
+    this.arrows = facts.arrows;
+  }
+
+  /** More of the log (any piece: lines may be split anywhere). */
+  push(text: string): void {
+    for (const line of this.splitter.push(text)) this.logLine(line);
+  }
+
+  /** The end of the log: everything still held is decided and handed on. */
+  end(): void {
+    for (const line of this.splitter.end()) this.logLine(line);
     this.endData();
     // Whatever the parser still holds (a line without its ending) is flushed as a last line.
     this.emitParsed(this.parser.push(encoder.encode('\r\n')));
     this.closeCurrent();
     this.finishPending();
-    // Secrets learnt anywhere in the log are masked everywhere in the output, including lines before them.
-    return this.out.map((event) => maskEvent(event, (text) => this.redactor.mask(text)));
+    this.open.clear();
+    this.flush();
+  }
+
+  private logLine({ text, dropped }: SplitLine): void {
+    this.number++;
+    const line = parseLogLine(text, this.number, this.arrows);
+    if (line.timeMs !== null) this.lastTimeMs = line.timeMs;
+    // The private key check comes before anything else: base64 key lines may start with `//`, which would
+    // otherwise be taken for a comment and printed.
+    const whole = line.body === '' && line.comment !== null ? `//${line.comment}` : line.body;
+    if (this.keys.line(whole) !== whole) {
+      this.line = { ...line, comment: null };
+      this.note = null;
+      this.onKeyLine(byteLength(whole));
+    } else {
+      this.note = line.comment === null ? null : this.redactor.text(line.comment);
+      this.line = line;
+      if (line.body === '' && line.comment !== null) {
+        this.emit({ kind: 'unknown', name: null, raw: `//${this.note ?? ''}`, decoded: { reason: 'comment' } });
+      } else {
+        for (const piece of expandEscapedLines(line.body)) this.onLine(this.redactor.line(piece));
+      }
+    }
+    if (dropped > 0) {
+      this.emit({
+        kind: 'unknown',
+        name: null,
+        raw: `<${dropped} more characters of an overlong line, not shown>`,
+        decoded: { reason: 'overlong' },
+      });
+    }
   }
 
   private finishPending(): void {
-    for (const p of this.pending) {
-      const outcome = p.command.event.outcome;
-      if (!outcome) continue;
-      outcome.explanation =
-        `No ${p.urcs[0] ?? 'result'} URC for this command in the log` +
-        (p.urcs[0] === '+QMTCLOSE' ? ' (one EC200U firmware never sends it after AT+QMTDISC).' : '.');
-    }
+    for (const p of this.pending) this.givenUp(p, 'in the log');
+    this.pending = [];
   }
 
-  private onLine(line: LogLine): void {
-    this.line = line;
-    if (line.timeMs !== null) this.lastTimeMs = line.timeMs;
-    const body = line.body;
-    // The private key check comes before anything else: base64 key lines may start with `//`, which would
-    // otherwise be taken for a comment and printed.
-    const text = body === '' && line.comment !== null ? `//${line.comment}` : body;
-    const keyLine = this.keys.line(text);
-    const isKey = keyLine !== text;
-    if (isKey) this.line = { ...line, comment: null };
-    else if (body === '' && line.comment !== null) {
-      this.emit({ kind: 'unknown', name: null, raw: text, decoded: { reason: 'comment' } });
+  /** A command whose completion URC did not come (in the log, or within what the decoder holds back). */
+  private givenUp(p: PendingCompletion, where: string): void {
+    const outcome = p.command.event.outcome;
+    if (outcome) {
+      const urc = p.completion.urc;
+      outcome.explanation =
+        `No ${urc} URC for this command ${where}` +
+        (urc === '+QMTCLOSE' ? ' (one EC200U firmware never sends it after AT+QMTDISC).' : '.');
+    }
+    this.settle(p.command.event);
+  }
+
+  /** A line of a private key block: counted as file data inside a data phase, else shown as a placeholder. */
+  private onKeyLine(bytes: number): void {
+    const data = this.data;
+    if (data) {
+      data.bytes += bytes + (data.after === 'connect' ? 1 : 0);
+      if (data.after === 'prompt') this.endData(null);
       return;
     }
-    const isCommand = /^AT/i.test(body) && !isKey;
+    this.emit({ kind: 'unknown', name: null, raw: KEY_PLACEHOLDER, decoded: { reason: 'private key' } });
+  }
 
+  /** Pushes one line (and its CR LF) through the parser, encoded into a reused buffer (the parser copies). */
+  private toParser(text: string): readonly AtEvent[] {
+    const needed = text.length * 3 + 2;
+    if (needed > this.scratch.length) this.scratch = new Uint8Array(Math.max(needed, this.scratch.length * 2));
+    const { written } = encoder.encodeInto(text, this.scratch);
+    this.scratch[written] = 0x0d;
+    this.scratch[written + 1] = 0x0a;
+    return this.parser.push(this.scratch.subarray(0, written + 2));
+  }
+
+  /** One line of the AT stream, already redacted. */
+  private onLine(body: string): void {
+    const isCommand = /^AT/i.test(body);
     if (this.data) {
       const endsData = isCommand || FINAL_OR_URC.test(body) || (this.data.after === 'prompt' && body.startsWith('>'));
       if (!endsData) {
-        this.data.bytes += encoder.encode(text).length + (this.data.after === 'connect' ? 1 : 0);
-        if (this.data.after === 'prompt') this.endData(isKey ? null : body);
+        this.data.bytes += byteLength(body) + (this.data.after === 'connect' ? 1 : 0);
+        if (this.data.after === 'prompt') this.endData(body);
         return;
       }
       this.endData();
-    }
-    if (isKey) {
-      this.emit({ kind: 'unknown', name: null, raw: keyLine, decoded: { reason: 'private key' } });
-      return;
     }
     if (isCommand) {
       this.onCommand(body);
@@ -177,12 +287,12 @@ class LogDecoder {
       this.onPrompt(body);
       return;
     }
-    if (line.direction === 'tx' && body !== '') {
+    if (this.line.direction === 'tx' && body !== '') {
       // Host-side text that is not a command: payload typed without a logged prompt, or noise.
       this.emit({ kind: 'unknown', name: null, raw: body, decoded: { reason: 'sent text that is not a command' } });
       return;
     }
-    this.emitParsed(this.parser.push(encoder.encode(`${body}\r\n`)));
+    this.emitParsed(this.toParser(body));
   }
 
   private onCommand(body: string): void {
@@ -194,18 +304,21 @@ class LogDecoder {
     this.closeCurrent();
     const info = parseCommandLine(body);
     this.parser.noteCommand(body);
-    const raw = this.redactor.line(body);
+    const raw = body;
     const equals = raw.indexOf('=');
-    const event = this.emit({
-      kind: 'command',
-      name: commandName(info),
-      raw,
-      decoded: {
-        form: info.kind,
-        params: info.kind === 'write' && equals >= 0 ? splitParams(raw.slice(equals + 1)) : [],
+    const event = this.emit(
+      {
+        kind: 'command',
+        name: commandName(info),
+        raw,
+        decoded: {
+          form: info.kind,
+          params: info.kind === 'write' && equals >= 0 ? splitParams(raw.slice(equals + 1)) : [],
+        },
+        outcome: { final: null },
       },
-      outcome: { final: null },
-    });
+      true,
+    );
     this.current = {
       event,
       info,
@@ -231,7 +344,7 @@ class LogDecoder {
       firstLine: this.line.number + (rest === '' ? 1 : 0),
     };
     if (rest !== '') {
-      this.data.bytes = encoder.encode(rest).length;
+      this.data.bytes = byteLength(rest);
       this.endData(rest);
     }
   }
@@ -274,9 +387,9 @@ class LogDecoder {
         this.emit({
           kind: 'response',
           name: event.name,
-          raw: this.redactor.line(event.raw),
+          raw: event.raw,
           ...answer,
-          decoded: { params: redactedParams(event.raw, event.params) },
+          decoded: { params: event.params },
           ...(explanation ? explained(explanation) : {}),
         });
         return;
@@ -366,31 +479,40 @@ class LogDecoder {
     outcome.ok = event.result === 'OK';
     outcome.explanation = explanation.summary;
     cur.event.outcome = outcome;
-    const async = cur.info.name === null ? undefined : ASYNC[cur.info.name];
-    if (event.result === 'OK' && async && cur.info.kind === 'write') {
+    const completion = cur.info.name === null ? undefined : completionOf(cur.info.name);
+    if (event.result === 'OK' && completion && cur.info.kind === 'write') {
       const params = splitParams(cur.info.line.slice(cur.info.line.indexOf('=') + 1));
       this.pending.push({
         command: cur,
-        urcs: async.urcs,
-        clientIdx: (params[0] ?? '').trim(),
-        msgid: async.msgid ? (params[1] ?? '').trim() : null,
+        completion,
+        clientIdx: (params[completion.client.from] ?? '').trim(),
+        msgid: completion.msgId ? (params[completion.msgId.from] ?? '').trim() : null,
       });
+      if (this.pending.length > MAX_PENDING) {
+        const oldest = this.pending.shift();
+        if (oldest) this.givenUp(oldest, `among the next ${MAX_PENDING} awaited results`);
+      }
       outcome.ok = undefined;
-      outcome.explanation = `Accepted; the result follows as ${async.urcs[0] ?? 'a URC'}.`;
+      outcome.explanation = `Accepted; the result follows as ${completion.urc}.`;
+      return;
     }
+    this.settle(cur.event);
   }
 
   private onUrc(event: Extract<AtEvent, { kind: 'urc' }>): void {
     const explanation = explainUrc(event);
     const name = event.name.toUpperCase();
-    const idx = (event.params[0] ?? '').trim();
+    const param = (at: number): string => (event.params[at] ?? '').trim();
     const found = this.pending.find(
-      (p) =>
-        p.urcs.includes(name) &&
-        p.clientIdx === idx &&
-        (p.msgid === null || p.msgid === (event.params[1] ?? '').trim()),
+      ({ completion, clientIdx, msgid }) =>
+        (completion.urc === name || completion.aliases?.includes(name) === true) &&
+        clientIdx === param(completion.client.at) &&
+        (msgid === null || completion.msgId === undefined || msgid === param(completion.msgId.at)),
     );
-    const finalResult = !PACKET_URCS.has(name) || (event.params[name === '+QMTCONN' ? 1 : 2] ?? '').trim() !== '1';
+    const spec = found?.completion ?? completionByUrc(name);
+    // A retransmission notice (result 1 of a packet URC) says more is to come: it completes nothing.
+    const finalResult = spec?.retransmission === undefined || param(spec.resultAt) !== String(spec.retransmission);
+    const idx = param(spec?.client.at ?? 0);
     let link: Partial<DecodedEvent> = {};
     if (found) {
       const durationMs = elapsed(found.command.timeMs, this.lastTimeMs);
@@ -403,6 +525,7 @@ class LogDecoder {
         outcome.ok = explanation.severity === 'info';
         outcome.explanation = explanation.summary;
         found.command.event.outcome = outcome;
+        this.settle(found.command.event);
       }
     } else if (name === '+QMTSTAT') {
       // The link dropped: whatever this client was waiting for will not come.
@@ -411,15 +534,16 @@ class LogDecoder {
         outcome.ok = false;
         outcome.explanation = `Interrupted: ${explanation.summary}`;
         p.command.event.outcome = outcome;
+        this.settle(p.command.event);
       }
       this.pending = this.pending.filter((q) => q.clientIdx !== idx);
     }
     this.emit({
       kind: 'urc',
       name: event.name,
-      raw: this.redactor.line(event.raw),
+      raw: event.raw,
       ...link,
-      decoded: { params: redactedParams(event.raw, event.params), known: event.known },
+      decoded: { params: event.params, known: event.known },
       ...explained(explanation),
     });
   }
@@ -427,29 +551,67 @@ class LogDecoder {
   /** A command that never got its final result in the log. */
   private closeCurrent(): void {
     const cur = this.current;
-    if (cur && !cur.finalSeen && cur.event.outcome) {
-      cur.event.outcome.explanation = 'No final result in the log (no answer, or the log moved on).';
-      cur.event.outcome.ok = false;
+    if (cur && !cur.finalSeen) {
+      if (cur.event.outcome) {
+        cur.event.outcome.explanation = 'No final result in the log (no answer, or the log moved on).';
+        cur.event.outcome.ok = false;
+      }
+      this.settle(cur.event);
     }
     this.current = null;
   }
 
+  /** A command event whose outcome is now decided: it may leave, and the events behind it. */
+  private settle(event: DecodedEvent): void {
+    if (this.open.delete(event)) this.flush();
+  }
+
+  /** Hands on every held event up to the first command still open; holds back at most HOLD_EVENTS. */
+  private flush(): void {
+    const held = this.held;
+    while (this.head < held.length) {
+      const event = held[this.head] as DecodedEvent;
+      if (this.open.has(event)) {
+        if (held.length - this.head <= HOLD_EVENTS) break;
+        // Held too long: it leaves as it is (a copy, so that what comes later no longer changes it).
+        this.open.delete(event);
+        this.sink(event.outcome ? { ...event, outcome: { ...event.outcome } } : event);
+      } else {
+        this.sink(event);
+      }
+      this.head++;
+    }
+    if (this.head === held.length) {
+      this.held = [];
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > held.length) {
+      this.held = held.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Adds an event to the timeline; `holds`: a command whose outcome is still to come (it holds back the rest). */
   private emit(
     event: Omit<DecodedEvent, 'line' | 'time' | 'direction' | 'decoded'> & { decoded?: DecodedEvent['decoded'] },
+    holds = false,
   ): DecodedEvent {
     const full: DecodedEvent = {
       line: this.line.number,
       time: this.line.time,
       direction: this.line.direction,
-      ...(this.line.comment !== null && this.line.body !== '' ? { note: this.redactor.line(this.line.comment) } : {}),
+      ...(this.note !== null && this.line.body !== '' ? { note: this.note } : {}),
       ...event,
-      // Every printed line goes through the rules, wherever the secret-bearing command sits in it (an unparsed
-      // line, a comment, text after a prompt); already redacted lines come through unchanged.
-      raw: this.redactor.line(event.raw),
       // Every event carries `decoded`, empty when there is nothing beyond the raw line (a prompt).
       decoded: event.decoded ?? {},
     };
-    this.out.push(full);
+    if (holds) this.open.add(full);
+    if (this.open.size === 0 && this.head === this.held.length) {
+      // Nothing held back: straight out.
+      this.sink(full);
+      return full;
+    }
+    this.held.push(full);
+    if (this.open.size === 0 || this.held.length - this.head > HOLD_EVENTS) this.flush();
     return full;
   }
 }
@@ -462,58 +624,27 @@ function explained(explanation: Explanation): Partial<DecodedEvent> {
   };
 }
 
-/** Parameters with the secret ones redacted (the same rules as the raw line). */
-function redactedParams(raw: string, params: readonly string[]): readonly string[] {
-  const redacted = redactAtLine(raw);
-  if (redacted === raw) return params;
-  const colon = redacted.indexOf(':');
-  return splitParams(redacted.slice(colon + 1));
-}
-
-function maskValue(value: unknown, mask: (text: string) => string): unknown {
-  if (typeof value === 'string') return mask(value);
-  if (Array.isArray(value)) return value.map((item: unknown) => maskValue(item, mask));
-  if (value !== null && typeof value === 'object') return maskRecord(value as Record<string, unknown>, mask);
-  return value;
-}
-
-function maskRecord(record: Record<string, unknown>, mask: (text: string) => string): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, maskValue(value, mask)]));
-}
-
-/** The event with every string in it (raw line, decoded fields, outcome, notes) passed through `mask`. */
-function maskEvent(event: DecodedEvent, mask: (text: string) => string): DecodedEvent {
-  const outcome = event.outcome;
-  return {
-    ...event,
-    raw: mask(event.raw),
-    ...(event.name !== null ? { name: mask(event.name) } : {}),
-    ...(event.command !== undefined ? { command: mask(event.command) } : {}),
-    ...(event.note !== undefined ? { note: mask(event.note) } : {}),
-    ...(event.explanation !== undefined ? { explanation: mask(event.explanation) } : {}),
-    ...(event.howTo !== undefined ? { howTo: mask(event.howTo) } : {}),
-    decoded: maskRecord(event.decoded, mask),
-    ...(outcome
-      ? {
-          outcome: {
-            ...outcome,
-            final: outcome.final === null ? null : mask(outcome.final),
-            ...(outcome.completion !== undefined ? { completion: mask(outcome.completion) } : {}),
-            ...(outcome.explanation !== undefined ? { explanation: mask(outcome.explanation) } : {}),
-          },
-        }
-      : {}),
-  };
-}
-
 function commandName(info: CommandInfo): string {
   if (info.name !== null) return `AT${info.name}`;
   const basic = /^AT[A-Z&]?\d?/i.exec(info.line)?.[0] ?? 'AT';
   return basic.toUpperCase();
 }
 
-/** Decodes a captured AT log (text or bytes, UTF-8) into its annotated timeline. Never throws on content. */
+function byteLength(text: string): number {
+  return encoder.encode(text).length;
+}
+
+/**
+ * Decodes a captured AT log held in memory (text or bytes, UTF-8) into its annotated timeline: both passes.
+ * Never throws on content.
+ */
 export function decodeLog(input: string | Uint8Array): DecodedEvent[] {
   const text = typeof input === 'string' ? input : utf8.decode(input);
-  return new LogDecoder().decode(text);
+  const scan = new LogScan();
+  scan.push(text);
+  const events: DecodedEvent[] = [];
+  const decoder = new LogDecoder((event) => events.push(event), scan.end());
+  decoder.push(text);
+  decoder.end();
+  return events;
 }

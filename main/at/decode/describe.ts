@@ -1,3 +1,4 @@
+import { completionByUrc } from '../../catalogue';
 import type { FinalEvent, RecvEvent, UrcEvent } from '../vocab/request';
 import type { ResponseEvent } from '../vocab/request';
 import {
@@ -54,6 +55,11 @@ function packet(params: readonly string[], resultIndex: number, what: string): E
   };
 }
 
+/** Where the catalogue says a completion URC carries its result. */
+function resultAt(urc: string): number {
+  return completionByUrc(urc)?.resultAt ?? 1;
+}
+
 /** Explain a URC (or a +QMTRECV message). Unknown URCs still get a sentence that says so. */
 export function explainUrc(event: UrcEvent | RecvEvent): Explanation {
   if (event.kind === 'recv') {
@@ -91,7 +97,7 @@ export function explainUrc(event: UrcEvent | RecvEvent): Explanation {
       return { summary: `${who}: ${verb} ${text.toLowerCase()}.`, severity: result === 0 ? 'info' : 'error' };
     }
     case '+QMTCONN': {
-      const base = packet(p, 1, `${who} connect`);
+      const base = packet(p, resultAt('+QMTCONN'), `${who} connect`);
       const ret = int(p[2]);
       if (ret === null) return base;
       const retText = lookup(CONNACK_RET_CODES, ret, 'return code');
@@ -110,12 +116,12 @@ export function explainUrc(event: UrcEvent | RecvEvent): Explanation {
       };
     }
     case '+QMTSUB':
-      return packet(p, 2, `${who} subscribe (packet id ${p[1]?.trim() ?? '?'})`);
+      return packet(p, resultAt('+QMTSUB'), `${who} subscribe (packet id ${p[1]?.trim() ?? '?'})`);
     case '+QMTUNS':
-      return packet(p, 2, `${who} unsubscribe (packet id ${p[1]?.trim() ?? '?'})`);
+      return packet(p, resultAt('+QMTUNS'), `${who} unsubscribe (packet id ${p[1]?.trim() ?? '?'})`);
     case '+QMTPUBEX':
     case '+QMTPUB':
-      return packet(p, 2, `${who} publish (packet id ${p[1]?.trim() ?? '?'})`);
+      return packet(p, resultAt(event.name), `${who} publish (packet id ${p[1]?.trim() ?? '?'})`);
     case '+QMTRECV':
       if (p.length === 6) {
         const stored = p.slice(1).flatMap((flag, slot) => (flag.trim() === '1' ? [slot] : []));

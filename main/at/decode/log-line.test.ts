@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expandEscapedLines, parseLogLine, splitLogLines, usesArrowMarkers } from './log-line';
 
@@ -70,5 +71,33 @@ describe('leading whitespace and long arrows', () => {
     expect(parseLogLine('\tOK', 1, false)).toMatchObject({ body: 'OK' });
     expect(parseLogLine('12:00:00.123 --> AT', 1, false)).toMatchObject({ direction: 'tx', body: 'AT' });
     expect(parseLogLine('12:00:00.123 <-- OK', 1, false)).toMatchObject({ direction: 'rx', body: 'OK' });
+  });
+});
+
+describe('dated timestamps, read fast', () => {
+  it('give the time as written and its epoch milliseconds, with any fraction and bracket', () => {
+    const two = (n: number): string => String(n).padStart(2, '0');
+    fc.assert(
+      fc.property(
+        fc.record({
+          y: fc.integer({ min: 2000, max: 2099 }),
+          mo: fc.integer({ min: 1, max: 12 }),
+          d: fc.integer({ min: 1, max: 28 }),
+          h: fc.integer({ min: 0, max: 23 }),
+          mi: fc.integer({ min: 0, max: 59 }),
+          s: fc.integer({ min: 0, max: 59 }),
+          fraction: fc.constantFrom('', '.5', ',25', '.123', '.123456'),
+          t: fc.constantFrom(' ', 'T'),
+          bracket: fc.boolean(),
+        }),
+        ({ y, mo, d, h, mi, s, fraction, t, bracket }) => {
+          const time = `${y}-${two(mo)}-${two(d)}${t}${two(h)}:${two(mi)}:${two(s)}${fraction}`;
+          const line = parseLogLine(`${bracket ? `[${time}]` : time} --> AT`, 1, false);
+          const ms = fraction === '' ? 0 : Math.round(Number(`0.${fraction.slice(1)}`) * 1000);
+          expect(line).toMatchObject({ time, direction: 'tx', body: 'AT' });
+          expect(line.timeMs).toBe(Date.UTC(y, mo - 1, d, h, mi, s) + ms);
+        },
+      ),
+    );
   });
 });

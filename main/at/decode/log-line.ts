@@ -24,15 +24,89 @@ export interface LogLine {
  * pieces between those escapes are the real lines. A body without escapes is one line.
  */
 export function expandEscapedLines(body: string): string[] {
-  if (!/\\r|\\n|<CR>|<LF>/i.test(body)) return [body];
+  if ((!body.includes('\\') && !body.includes('<')) || !/\\r|\\n|<CR>|<LF>/i.test(body)) return [body];
   return body.split(/(?:\\r|\\n|<CR>|<LF>)+/i).filter((part) => part.trim() !== '');
 }
 
 /** Splits a log into lines: CR LF, LF or lone CR. */
 export function splitLogLines(text: string): string[] {
-  const lines = text.split(/\r\n|\n|\r/);
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  return lines;
+  const splitter = new LineSplitter();
+  return [...splitter.push(text), ...splitter.end()].map((line) => line.text);
+}
+
+const LF = 0x0a;
+
+/** Longest log line decoded, in characters; the rest of a longer one is counted, not kept. */
+export const MAX_LOG_LINE = 1 << 20;
+
+/** One line of a log as the splitter hands it on. */
+export interface SplitLine {
+  readonly text: string;
+  /** Characters of an overlong line that were dropped (0 for ordinary lines). */
+  readonly dropped: number;
+}
+
+/**
+ * Splits a log that arrives in pieces into lines (CR LF, LF or lone CR; a CR LF split across two pieces is one
+ * line ending). Holds at most one line, and of a line longer than `maxLine` keeps the start only.
+ */
+export class LineSplitter {
+  private partial = '';
+  private dropped = 0;
+  /** The last piece ended with CR: an LF starting the next one belongs to it. */
+  private afterCr = false;
+
+  constructor(private readonly maxLine = MAX_LOG_LINE) {}
+
+  push(text: string): SplitLine[] {
+    const lines: SplitLine[] = [];
+    let start = this.afterCr && text.charCodeAt(0) === LF ? 1 : 0;
+    this.afterCr = false;
+    let lf = text.indexOf('\n', start);
+    let cr = text.indexOf('\r', start);
+    while (lf >= 0 || cr >= 0) {
+      let end: number;
+      let next: number;
+      if (cr >= 0 && (lf < 0 || cr < lf)) {
+        end = cr;
+        next = text.charCodeAt(cr + 1) === LF ? cr + 2 : cr + 1;
+        if (cr + 1 === text.length) this.afterCr = true;
+      } else {
+        end = lf;
+        next = lf + 1;
+      }
+      if (this.partial === '' && this.dropped === 0 && end - start <= this.maxLine) {
+        lines.push({ text: text.slice(start, end), dropped: 0 });
+      } else {
+        this.take(text, start, end);
+        lines.push(this.line());
+      }
+      start = next;
+      if (lf >= 0 && lf < start) lf = text.indexOf('\n', start);
+      if (cr >= 0 && cr < start) cr = text.indexOf('\r', start);
+    }
+    this.take(text, start, text.length);
+    return lines;
+  }
+
+  /** The last line, when the log does not end with a line ending. */
+  end(): SplitLine[] {
+    return this.partial === '' && this.dropped === 0 ? [] : [this.line()];
+  }
+
+  private take(text: string, from: number, to: number): void {
+    const room = this.maxLine - this.partial.length;
+    const kept = Math.min(room, to - from);
+    if (kept > 0) this.partial += text.slice(from, from + kept);
+    this.dropped += to - from - Math.max(kept, 0);
+  }
+
+  private line(): SplitLine {
+    const line = { text: this.partial, dropped: this.dropped };
+    this.partial = '';
+    this.dropped = 0;
+    return line;
+  }
 }
 
 const DATED = /^\[?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?(?:Z|[+-]\d{2}:?\d{2})?\]?/;
@@ -40,44 +114,169 @@ const TIME_ONLY = /^\[?(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?\]?/;
 /** Markers that cannot be mistaken for line content. */
 const WORD_MARKER =
   /^(?:\[(TX|RX|SEND|RECV|SENT)\]|(TX|RX|SEND|RECV|SENT)\s*:|(TX|RX)(?=\s)|(-->|<--|->|<-|>>|<<))\s*/i;
+/** What may separate a timestamp from the rest: blanks and `|`. */
+const SEPARATOR = /[\s|]/;
+/** The characters a word marker can start with. */
+const MARKER_START = /^[[TtRrSs<>-]/;
 /** `>` / `<` after a timestamp: only direction markers when the log uses `<` somewhere (else `>` is a prompt). */
 const ARROW_MARKER = /^([<>])(?:\s|$)/;
 
 function fractionMs(fraction: string | undefined): number {
-  return fraction === undefined ? 0 : Math.round(Number(`0.${fraction}`) * 1000);
+  if (fraction === undefined) return 0;
+  return Math.round((Number.parseInt(fraction, 10) * 1000) / 10 ** fraction.length);
+}
+
+/** The timestamp as written, without its brackets. */
+function unbracketed(whole: string): string {
+  const from = whole.startsWith('[') ? 1 : 0;
+  const to = whole.endsWith(']') ? whole.length - 1 : whole.length;
+  return from === 0 && to === whole.length ? whole : whole.slice(from, to);
+}
+
+/** The last date seen and its epoch milliseconds: a log's lines share their date, Date.UTC runs once a day. */
+let lastDate = '';
+let lastDateMs = 0;
+
+function dayMs(y: string, mo: string, d: string): number {
+  const key = `${y}-${mo}-${d}`;
+  if (key !== lastDate) {
+    lastDate = key;
+    lastDateMs = Date.UTC(Number(y), Number(mo) - 1, Number(d));
+  }
+  return lastDateMs;
+}
+
+/** The digits at text[from, from + count) as a number, or -1 when one is not a digit. */
+function digitsAt(text: string, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i++) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+/**
+ * The common stamp `[YYYY-MM-DD HH:MM:SS.fff]` (or `T`, `,`, no brackets, no fraction; no zone), read without a
+ * regular expression: this runs for every line of a dated log. Anything else: null (the expressions decide).
+ */
+function fastDated(text: string): { time: string; timeMs: number; length: number } | null {
+  const b = text.charCodeAt(0) === 0x5b ? 1 : 0;
+  if (text.charCodeAt(b + 4) !== 0x2d || text.charCodeAt(b + 7) !== 0x2d) return null;
+  const sep = text.charCodeAt(b + 10);
+  if ((sep !== 0x20 && sep !== 0x54) || text.charCodeAt(b + 13) !== 0x3a || text.charCodeAt(b + 16) !== 0x3a) {
+    return null;
+  }
+  const y = digitsAt(text, b, 4);
+  const mo = digitsAt(text, b + 5, 2);
+  const d = digitsAt(text, b + 8, 2);
+  const h = digitsAt(text, b + 11, 2);
+  const mi = digitsAt(text, b + 14, 2);
+  const sec = digitsAt(text, b + 17, 2);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0) return null;
+  let end = b + 19;
+  let fraction = 0;
+  const mark = text.charCodeAt(end);
+  if (mark === 0x2e || mark === 0x2c) {
+    let digits = 0;
+    let value = 0;
+    for (
+      let c = text.charCodeAt(end + 1) - 0x30;
+      digits < 6 && c >= 0 && c <= 9;
+      c = text.charCodeAt(end + 1 + digits) - 0x30
+    ) {
+      value = value * 10 + c;
+      digits++;
+    }
+    if (digits === 0) return null;
+    if (digits < 6) {
+      const next = text.charCodeAt(end + 1 + digits) - 0x30;
+      if (next >= 0 && next <= 9) return null;
+    } else {
+      const next = text.charCodeAt(end + 7) - 0x30;
+      if (next >= 0 && next <= 9) return null;
+    }
+    fraction = Math.round((value * 1000) / 10 ** digits);
+    end += 1 + digits;
+  }
+  const after = text.charCodeAt(end);
+  // A zone (Z, +hh:mm) is left to the expression.
+  if (after === 0x5a || after === 0x2b || after === 0x2d) return null;
+  const length = end + (after === 0x5d ? 1 : 0);
+  const key = text.slice(b, b + 10);
+  if (key !== lastDate) {
+    lastDate = key;
+    lastDateMs = Date.UTC(y, mo - 1, d);
+  }
+  return { time: text.slice(b, end), timeMs: lastDateMs + ((h * 60 + mi) * 60 + sec) * 1000 + fraction, length };
 }
 
 function parseStamp(text: string): { time: string; timeMs: number; length: number } | null {
+  // Every stamp starts with a digit or `[`: most lines are answered without trying the expressions.
+  const first = text.charCodeAt(0);
+  if (first !== 0x5b && (first < 0x30 || first > 0x39)) return null;
+  const fast = fastDated(text);
+  if (fast !== null) return fast;
   const dated = DATED.exec(text);
   if (dated) {
-    const [whole, y, mo, d, h, mi, s, f] = dated;
-    const timeMs = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) + fractionMs(f);
-    return { time: whole.replace(/^\[|\]$/g, ''), timeMs, length: whole.length };
+    const [whole, y = '', mo = '', d = '', h, mi, s, f] = dated;
+    const timeMs = dayMs(y, mo, d) + ((Number(h) * 60 + Number(mi)) * 60 + Number(s)) * 1000 + fractionMs(f);
+    return { time: unbracketed(whole), timeMs, length: whole.length };
   }
   const timeOnly = TIME_ONLY.exec(text);
   if (timeOnly) {
     const [whole, h, mi, s, f] = timeOnly;
     const timeMs = ((Number(h) * 60 + Number(mi)) * 60 + Number(s)) * 1000 + fractionMs(f);
-    return { time: whole.replace(/^\[|\]$/g, ''), timeMs, length: whole.length };
+    return { time: unbracketed(whole), timeMs, length: whole.length };
   }
   return null;
 }
 
+const SENDING = new Set(['tx', 'send', 'sent', '-->', '->', '>>', '>']);
+
 function directionOf(token: string): 'tx' | 'rx' {
-  return /^(tx|send|sent|-->|->|>>|>)$/i.test(token) ? 'tx' : 'rx';
+  return SENDING.has(token.toLowerCase()) ? 'tx' : 'rx';
 }
 
 /** Whether the log marks directions with bare `<` / `>` after its timestamps (any `<ts> < ...` line says so). */
 export function usesArrowMarkers(lines: readonly string[]): boolean {
-  return lines.some((line) => {
-    const stamp = parseStamp(line);
-    if (!stamp) return false;
-    return /^<(?:\s|$)/.test(line.slice(stamp.length).replace(/^[\s|]+/, ''));
-  });
+  return lines.some(marksArrow);
+}
+
+/** Whether this line is `<timestamp> < ...`: the log then uses bare `<` / `>` as direction markers. */
+export function marksArrow(raw: string): boolean {
+  const line = raw.trimStart();
+  const stamp = parseStamp(line);
+  if (!stamp) return false;
+  return /^<(?:\s|$)/.test(line.slice(stamp.length).replace(/^[\s|]+/, ''));
+}
+
+const ESCAPED_ENDINGS = ['\\r', '\\n', '<CR>', '<LF>'];
+
+/**
+ * The text without the escaped line endings (`\r`, `\n`, `<CR>`, `<LF>`) and blanks at its end. Scanned from the
+ * end rather than matched with a regular expression: a run of thousands of escapes followed by text would make
+ * a backtracking match quadratic.
+ */
+function withoutEscapedEnding(text: string): string {
+  if (!text.includes('\\') && !text.includes('<')) return text;
+  let end = text.trimEnd().length;
+  let stripped = false;
+  for (;;) {
+    const token = ESCAPED_ENDINGS.find(
+      (candidate) =>
+        end >= candidate.length && text.slice(end - candidate.length, end).toUpperCase() === candidate.toUpperCase(),
+    );
+    if (token === undefined) break;
+    end -= token.length;
+    stripped = true;
+  }
+  return stripped ? text.slice(0, end) : text;
 }
 
 function cleanBody(text: string): string {
-  const body = text.replace(/(?:\\r|\\n|<CR>|<LF>)+\s*$/i, '');
+  const body = withoutEscapedEnding(text);
   return body.startsWith('>') ? body : body.trimEnd();
 }
 
@@ -86,6 +285,7 @@ function cleanBody(text: string): string {
  * topic or URL such as `"mqtt://host"` is never cut).
  */
 function splitComment(text: string): { body: string; comment: string | null } {
+  if (!text.includes('//')) return { body: text, comment: null };
   if (text.trimStart().startsWith('//')) return { body: '', comment: text.trimStart().slice(2).trim() };
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
@@ -103,9 +303,14 @@ export function parseLogLine(raw: string, number: number, arrowMarkers: boolean)
   // Indentation is decoration too: an indented command is still a command (and still has its secrets redacted).
   const line = raw.trimStart();
   const stamp = parseStamp(line);
-  let rest = stamp ? line.slice(stamp.length).replace(/^[\s|]+/, '') : line;
+  let rest = line;
+  if (stamp) {
+    let from = stamp.length;
+    while (from < line.length && SEPARATOR.test(line.charAt(from))) from++;
+    rest = line.slice(from);
+  }
   let direction: 'tx' | 'rx' | null = null;
-  const word = WORD_MARKER.exec(rest);
+  const word = MARKER_START.test(rest) ? WORD_MARKER.exec(rest) : null;
   if (word) {
     direction = directionOf(word[1] ?? word[2] ?? word[3] ?? word[4] ?? '');
     rest = rest.slice(word[0].length);

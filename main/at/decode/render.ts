@@ -1,22 +1,40 @@
 import type { DecodedEvent } from './decoder';
 
 /**
- * Renders a decoded timeline for people (an annotated text view) or for scripts (one JSON object per line).
- * Control characters in logged text are shown escaped, so a payload cannot rewrite the terminal.
+ * Renders a decoded timeline for people (an annotated text view) or for scripts (one JSON object per line), one
+ * event at a time so a long log streams. Characters that could rewrite the terminal or hide what a line says
+ * are shown escaped: control characters, and invisible and bidirectional formatting characters (U+202E and
+ * friends), line and paragraph separators.
  */
 
-function visible(text: string): string {
-  let out = '';
-  for (const char of text) {
-    const code = char.codePointAt(0) ?? 0;
-    if (char === '\r') out += '\\r';
-    else if (char === '\n') out += '\\n';
-    else if (char === '\t') out += '\\t';
-    else if (code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0)) {
-      out += `\\x${code.toString(16).padStart(2, '0')}`;
-    } else out += char;
-  }
-  return out;
+/** Characters shown escaped: controls, format (bidi, zero-width), separators, lone surrogates. */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+const INVISIBLE_ALL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+const hex = (code: number, digits: number): string => code.toString(16).padStart(digits, '0');
+
+function escapeOne(char: string): string {
+  if (char === '\r') return '\\r';
+  if (char === '\n') return '\\n';
+  if (char === '\t') return '\\t';
+  const code = char.codePointAt(0) ?? 0;
+  if (code < 0x100) return `\\x${hex(code, 2)}`;
+  return code > 0xffff ? `\\u{${hex(code, 5)}}` : `\\u${hex(code, 4)}`;
+}
+
+/** The text with control and invisible characters written as escapes (`\r`, `\x00`, `\u202e`). */
+export function escapeInvisible(text: string): string {
+  return INVISIBLE.test(text) ? text.replace(INVISIBLE_ALL, escapeOne) : text;
+}
+
+/** JSON text with its invisible characters as \uXXXX escapes (JSON.stringify leaves U+202E and friends as is). */
+function escapeJson(json: string): string {
+  if (!INVISIBLE.test(json)) return json;
+  return json.replace(INVISIBLE_ALL, (char) => {
+    let out = '';
+    for (let i = 0; i < char.length; i++) out += `\\u${hex(char.charCodeAt(i), 4)}`;
+    return out;
+  });
 }
 
 function formatMs(ms: number): string {
@@ -49,39 +67,74 @@ function commandSummary(event: DecodedEvent): string {
   return `   [${status}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}]`;
 }
 
-/** The annotated text timeline. */
-export function renderText(events: readonly DecodedEvent[]): string {
-  const width = Math.max(0, ...events.map((event) => (event.time ?? '').length));
-  const lines: string[] = [];
-  for (const event of events) {
+/** The annotated text timeline, event by event, then a summary line. */
+export class TextRenderer {
+  private commands = 0;
+  private failed = 0;
+  private urcs = 0;
+  private unknown = 0;
+
+  /** `timeWidth`: the widest timestamp of the log, so that the columns line up. */
+  constructor(private readonly timeWidth: number) {}
+
+  /** The lines of one event, each ending with a line feed. */
+  event(event: DecodedEvent): string {
+    this.count(event);
+    const width = this.timeWidth;
     const time = (event.time ?? '').padEnd(width);
     const head = `${String(event.line).padStart(5)} ${time}${width > 0 ? ' ' : ''}${MARK[event.kind]} `;
-    let text = head + visible(event.raw);
-    if (event.kind === 'command') text += commandSummary(event);
+    let text = head + escapeInvisible(event.raw);
+    if (event.kind === 'command') text += escapeInvisible(commandSummary(event));
     else if (event.explanation) {
-      text += `  -- ${event.explanation}`;
+      text += `  -- ${escapeInvisible(event.explanation)}`;
       if (event.durationMs !== undefined && event.kind !== 'final')
         text += ` (${formatMs(event.durationMs)} after the command)`;
     }
-    if (event.note !== undefined) text += `  // ${visible(event.note)}`;
-    lines.push(text);
-    if (event.howTo) lines.push(`${' '.repeat(head.length)}   What to do: ${event.howTo}`);
+    if (event.note !== undefined) text += `  // ${escapeInvisible(event.note)}`;
+    text += '\n';
+    const indent = ' '.repeat(head.length);
+    if (event.howTo) text += `${indent}   What to do: ${escapeInvisible(event.howTo)}\n`;
     if (event.kind === 'command' && event.outcome?.ok === false && event.outcome.explanation) {
-      lines.push(`${' '.repeat(head.length)}   ${event.outcome.explanation}`);
+      text += `${indent}   ${escapeInvisible(event.outcome.explanation)}\n`;
     }
+    return text;
   }
-  const isComment = (event: DecodedEvent) => event.kind === 'unknown' && event.decoded.reason === 'comment';
-  const count = (kind: DecodedEvent['kind']) =>
-    events.filter((event) => event.kind === kind && !isComment(event)).length;
-  const failed = events.filter((event) => event.kind === 'command' && event.outcome?.ok === false).length;
-  lines.push('');
-  lines.push(
-    `${count('command')} commands (${failed} failed), ${count('urc')} URCs, ${count('unknown')} unrecognised lines.`,
-  );
-  return `${lines.join('\n')}\n`;
+
+  /** The closing summary. */
+  summary(): string {
+    return (
+      `\n${this.commands} commands (${this.failed} failed), ${this.urcs} URCs, ` +
+      `${this.unknown} unrecognised lines.\n`
+    );
+  }
+
+  private count(event: DecodedEvent): void {
+    if (event.kind === 'command') {
+      this.commands++;
+      if (event.outcome?.ok === false) this.failed++;
+    } else if (event.kind === 'urc') this.urcs++;
+    else if (event.kind === 'unknown' && event.decoded.reason !== 'comment') this.unknown++;
+  }
+}
+
+/** The annotated text timeline of a whole (in-memory) list of events. */
+export function renderText(events: readonly DecodedEvent[]): string {
+  let width = 0;
+  for (const event of events) width = Math.max(width, (event.time ?? '').length);
+  const renderer = new TextRenderer(width);
+  let text = '';
+  for (const event of events) text += renderer.event(event);
+  return text + renderer.summary();
+}
+
+/** One event as one line of JSON (JSON Lines), ending with a line feed. */
+export function renderJsonLine(event: DecodedEvent): string {
+  return `${escapeJson(JSON.stringify(event))}\n`;
 }
 
 /** One JSON object per event per line (JSON Lines). */
 export function renderJsonLines(events: readonly DecodedEvent[]): string {
-  return events.map((event) => JSON.stringify(event)).join('\n') + (events.length > 0 ? '\n' : '');
+  let text = '';
+  for (const event of events) text += renderJsonLine(event);
+  return text;
 }

@@ -1,3 +1,5 @@
+export { CLOSE_RESULTS, CONN_STATES, CONNACK_RET_CODES, PACKET_RESULTS, QMTOPEN_RESULTS } from '../../catalogue';
+
 /**
  * The spec's own words for every numeric code the module reports, so support staff read the same sentence the
  * application note (and the field notes, for +CME ERROR codes) uses. Plain tables: the decoder, the command
@@ -42,27 +44,6 @@ export const QMTSTAT_ERRORS: Readonly<Record<number, { readonly description: str
   8: { description: 'The client closes the MQTT connection.', howTo: 'Try to reconnect.' },
 };
 
-/** CONNACK <ret_code> of +QMTCONN. */
-export const CONNACK_RET_CODES: Readonly<Record<number, string>> = {
-  0: 'Connection Accepted',
-  1: 'Connection Refused: Unacceptable Protocol Version',
-  2: 'Connection Refused: Identifier Rejected',
-  3: 'Connection Refused: Server Unavailable',
-  4: 'Connection Refused: Bad User Name or Password',
-  5: 'Connection Refused: Not Authorized',
-};
-
-/** +QMTOPEN <result>. */
-export const QMTOPEN_RESULTS: Readonly<Record<number, string>> = {
-  [-1]: 'Failed to open network',
-  0: 'Network opened successfully',
-  1: 'Wrong parameter',
-  2: 'MQTT identifier is occupied',
-  3: 'Failed to activate PDP',
-  4: 'Failed to parse domain name',
-  5: 'Network connection error',
-};
-
 /** What to do about a failed +QMTOPEN, by result (the note is silent; these follow from the result's meaning). */
 export const QMTOPEN_HOW_TO: Readonly<Record<number, string>> = {
   [-1]: 'Check the host, port and network; with SSL, check the CA certificate, client certificate and SSL context.',
@@ -71,27 +52,6 @@ export const QMTOPEN_HOW_TO: Readonly<Record<number, string>> = {
   3: 'Check the SIM, the APN (AT+QICSGP) and activate the PDP context (AT+QIACT).',
   4: 'Check the host name and the DNS of the network.',
   5: 'Check that the server is reachable on this port.',
-};
-
-/** +QMTCLOSE / +QMTDISC <result>. */
-export const CLOSE_RESULTS: Readonly<Record<number, string>> = {
-  [-1]: 'Failed to close',
-  0: 'Closed successfully',
-};
-
-/** <result> of +QMTCONN, +QMTSUB, +QMTUNS, +QMTPUBEX. */
-export const PACKET_RESULTS: Readonly<Record<number, string>> = {
-  0: 'Packet sent successfully and ACK received from server',
-  1: 'Packet retransmission',
-  2: 'Failed to send packet',
-};
-
-/** <state> of AT+QMTCONN?. */
-export const CONN_STATES: Readonly<Record<number, string>> = {
-  1: 'MQTT is initializing',
-  2: 'MQTT is connecting',
-  3: 'MQTT is connected',
-  4: 'MQTT is disconnecting',
 };
 
 /** 3GPP registration status (<stat> of +CEREG / +CGREG). */

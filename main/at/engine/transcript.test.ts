@@ -32,6 +32,20 @@ describe('Redactor', () => {
     expect(redactor.mask('AT+QMTCONN=0,"c","u","1"')).toBe('AT+QMTCONN=0,"c","u","***"');
   });
 
+  it('hides the secret parameters of any line by the catalogue, whether the station wrote it or not', () => {
+    const redactor = new Redactor();
+    expect(redactor.mask('+QMTCFG: "aliauth","pk","dn","devSecret1"')).toBe('+QMTCFG: "aliauth","pk","dn","***"');
+    expect(redactor.mask('AT+QICSGP=1,1,"apn","u","pw1234",1,"cdmaSecret"')).toBe(
+      'AT+QICSGP=1,1,"apn","u","***",1,"***"',
+    );
+  });
+
+  it('masks a remembered secret value (a secret payload) where it comes back', () => {
+    const redactor = new Redactor();
+    redactor.rememberValue('payloadSecret7');
+    expect(redactor.mask('+QMTRECV: 0,1,"t",14,"payloadSecret7"')).toBe('+QMTRECV: 0,1,"t",14,"***"');
+  });
+
   it('remembers a bounded number of secrets', () => {
     const redactor = new Redactor();
     for (let i = 0; i < 100; i++) redactor.remember(`AT+P="secret-${i}"`, 'AT+P="***"');

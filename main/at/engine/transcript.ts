@@ -1,3 +1,4 @@
+import { redact, REDACTED, redactLine, redactText, SecretMask } from '../../catalogue';
 import type { AtEventKind } from '../vocab/types';
 
 /** One line (or payload) that crossed the port, as safe to show: secrets are never in `text`. */
@@ -15,48 +16,60 @@ export interface TranscriptEntry {
   readonly note?: 'stale' | 'resync' | 'unexpected';
 }
 
-/** The marker the command library uses for a redacted value. */
-const MARK = '***';
 /** Secrets shorter than this are not masked inside other lines (masking `1` everywhere would wreck the log). */
 const MIN_MASKED = 4;
-/** How many recently written secret lines are remembered for masking their late echoes. */
+/** How many secrets written recently are remembered for masking where they come back. */
 const REMEMBERED = 32;
 
 /**
- * Keeps what the station wrote that was secret, so the transcript can mask it wherever it comes back: the echo
- * of a secret command line (shown as its redacted form), or a secret value reappearing in a later line. The
- * secrets are the parts of `line` that `redacted` replaces with `***`.
+ * What the transcript shows of a line: the catalogue's redactor hides the secret parameters of every command and
+ * answer it carries (the station's own lines, their echo, a module's answer to a secret read, a line nobody asked
+ * for), and the secret values the station wrote recently are masked wherever else they come back (a payload
+ * repeating a password). `remember` learns those values from a line before it is written.
  */
 export class Redactor {
-  private readonly lines = new Map<string, string>();
-  private readonly secrets = new Set<string>();
+  private readonly secrets = new SecretMask(MIN_MASKED);
 
-  remember(line: string, redacted: string): void {
-    if (line === redacted) return;
-    this.lines.delete(line);
-    this.lines.set(line, redacted);
-    for (const secret of secretsOf(line, redacted)) {
+  /** Learns the secrets of a line about to be written: what the catalogue hides in it, and what `redacted` hides. */
+  remember(line: string, redacted = redactLine(line)): void {
+    const learnt = [...redact(line).secrets, ...secretsOf(line, redacted)];
+    for (const secret of learnt) {
       if (secret.length < MIN_MASKED) continue;
+      // Oldest out first: re-adding moves a secret to the end.
       this.secrets.delete(secret);
       this.secrets.add(secret);
     }
-    trim(this.lines);
-    trim(this.secrets);
+    this.trim();
   }
 
-  /** The text with every remembered secret masked. */
+  private trim(): void {
+    while (this.secrets.size > REMEMBERED) {
+      const oldest = this.secrets.values().next();
+      if (oldest.done === true) break;
+      this.secrets.delete(oldest.value);
+    }
+  }
+
+  /**
+   * Learns one secret value to mask wherever it comes back, e.g. a payload sent with `secret: true` that the
+   * broker delivers back in a +QMTRECV (the catalogue cannot see payloads; the engine knows which were secret).
+   */
+  rememberValue(secret: string): void {
+    if (secret.length < MIN_MASKED) return;
+    this.secrets.delete(secret);
+    this.secrets.add(secret);
+    this.trim();
+  }
+
+  /** The text with every secret parameter and every remembered secret masked. */
   mask(text: string): string {
-    const whole = this.lines.get(text);
-    if (whole !== undefined) return whole;
-    let out = text;
-    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join(MARK);
-    return out;
+    return this.secrets.mask(redactText(text));
   }
 }
 
 /** The substrings of `line` hidden behind each `***` of `redacted` (empty when they do not line up). */
 export function secretsOf(line: string, redacted: string): string[] {
-  const pieces = redacted.split(MARK);
+  const pieces = redacted.split(REDACTED);
   const first = pieces[0] ?? '';
   if (pieces.length < 2 || !line.startsWith(first)) return [];
   const secrets: string[] = [];
@@ -80,12 +93,4 @@ export function describePayload(bytes: Uint8Array, secret: boolean): string {
     if (!printable) return `<${bytes.byteLength} bytes>`;
   }
   return new TextDecoder().decode(bytes);
-}
-
-function trim(collection: Map<string, string> | Set<string>): void {
-  while (collection.size > REMEMBERED) {
-    const oldest = collection.keys().next();
-    if (oldest.done === true) return;
-    collection.delete(oldest.value);
-  }
 }

@@ -1,4 +1,5 @@
-import { splitParams } from './split-params';
+import { dataPhaseOf, type DataPhase } from '../../catalogue/lookup';
+import { readCommandLine } from '../../catalogue/syntax';
 
 /**
  * What the parser needs to know about a command line it saw (echo) or was told about (noteCommand): the name
@@ -10,8 +11,17 @@ export interface CommandInfo {
   /** `+QMTOPEN` for `AT+QMTOPEN=...` (upper case); null for basic commands (`ATE0`, `ATI`, `AT`). */
   readonly name: string | null;
   readonly kind: 'test' | 'read' | 'write' | 'exec';
-  /** Bytes the host sends after the prompt or CONNECT; with echo on, the module echoes them back. */
+  /**
+   * Bytes the host sends after the prompt or CONNECT, when the line announces how many; with echo on, the module
+   * echoes them back.
+   */
   readonly payload: { readonly after: 'prompt' | 'connect'; readonly length: number } | null;
+  /**
+   * The data phase the line opens, as the catalogue describes it: also one whose size the line does not give
+   * (AT+QISEND=0 ends with Ctrl+Z) or that the module fills (AT+QFDWL). Null: a `> ` or CONNECT after this line
+   * was not asked for.
+   */
+  readonly dataPhase: DataPhase | null;
   /** ATE0 turns echo off, ATE1 (and factory reset) turn it on; null for any other command. */
   readonly setsEcho: boolean | null;
 }
@@ -19,22 +29,6 @@ export interface CommandInfo {
 /** Largest payload the parser will count as one `data` event (a QFUPL certificate is a few KiB). */
 export const MAX_DATA_PHASE = 1 << 20;
 
-/**
- * Commands that are followed by a payload phase, with where its length is found. One table rather than
- * special cases, so adding e.g. AT+QISEND is one line.
- */
-const payloadCommands: Readonly<
-  Record<string, (params: readonly string[]) => { after: 'prompt' | 'connect'; length: string | undefined } | null>
-> = {
-  // AT+QMTPUBEX=<client_idx>,<msgid>,<qos>,<retain>,<topic>,<length>
-  '+QMTPUBEX': (p) => ({ after: 'prompt', length: p[5] }),
-  // AT+QMTCFG="willex",<client_idx>,<will_fg>,<will_qos>,<will_retain>,<willtopic>,<will_len>
-  '+QMTCFG': (p) => (p[0]?.toLowerCase() === 'willex' && p[2] === '1' ? { after: 'prompt', length: p[6] } : null),
-  // AT+QFUPL=<name>,<size>[,<timeout>[,<ackmode>]]
-  '+QFUPL': (p) => ({ after: 'connect', length: p[1] }),
-};
-
-const COMMAND = /^AT(?:([+$%^][A-Z0-9_]+)(=\?|\?|=)?(.*))?/i;
 const ECHO_SETTING = /^AT(?:E([01]?)|&F0?|Z0?)$/i;
 
 /**
@@ -56,21 +50,22 @@ export function parseCommandLine(line: string): CommandInfo {
 
 function parseUncached(line: string): CommandInfo {
   const trimmed = line.trim();
-  const match = COMMAND.exec(trimmed);
-  const rawName = match?.[1];
-  const name = rawName === undefined ? null : rawName.toUpperCase();
-  const op = match?.[2];
-  const kind = op === '=?' ? 'test' : op === '?' ? 'read' : op === '=' ? 'write' : 'exec';
-  let payload: CommandInfo['payload'] = null;
-  if (name !== null && kind === 'write') {
-    const rule = payloadCommands[name];
-    const found = rule?.(splitParams(match?.[3] ?? ''));
-    if (found?.length !== undefined && /^\d{1,9}$/.test(found.length)) {
-      const length = Number(found.length);
-      if (length > 0 && length <= MAX_DATA_PHASE) payload = { after: found.after, length };
-    }
-  }
+  // The line as the module reads it (V.250: blanks and case do not matter), and its data phase from the catalogue.
+  const first = readCommandLine(trimmed)?.[0];
+  const dataPhase = dataPhaseOf(trimmed);
+  const counted =
+    dataPhase !== null &&
+    dataPhase.direction === 'to-module' &&
+    dataPhase.length !== null &&
+    dataPhase.length > 0 &&
+    dataPhase.length <= MAX_DATA_PHASE;
   const echo = ECHO_SETTING.exec(trimmed);
-  const setsEcho = echo === null ? null : echo[1] !== '0';
-  return { line: trimmed, name, kind, payload, setsEcho };
+  return {
+    line: trimmed,
+    name: first?.name ?? null,
+    kind: first?.kind ?? 'exec',
+    payload: counted ? { after: dataPhase.after, length: dataPhase.length } : null,
+    dataPhase,
+    setsEcho: echo === null ? null : echo[1] !== '0',
+  };
 }

@@ -1,27 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine } from './command-info';
-import { splitParams } from './split-params';
 
-describe('splitParams', () => {
-  it.each([
-    ['', []],
-    ['0,0', ['0', '0']],
-    [' 0, 1 ', ['0', '1']],
-    ['0,"a,b",3', ['0', 'a,b', '3']],
-    ['"version",(0-5),(3,4)', ['version', '(0-5)', '(3,4)']],
-    ['(0-5), <msgid>,list of ["topic",qos]', ['(0-5)', '<msgid>', 'list of [topic,qos]']],
-    ['"pdpdeact",1', ['pdpdeact', '1']],
-    ['SMS DONE', ['SMS DONE']],
-    ['"  spaced  ",x', ['  spaced  ', 'x']],
-    ['"",', ['', '']],
-    ['1,,3', ['1', '', '3']],
-    ['"unterminated, still one', ['unterminated, still one']],
-    ['0xFFFF', ['0xFFFF']],
-  ] as const)('%j', (text, expected) => {
-    expect(splitParams(text)).toEqual(expected);
-  });
-});
-
+/** The splitting itself is the catalogue's (main/catalogue/syntax.test.ts); here, what the parser makes of a line. */
 describe('parseCommandLine', () => {
   it.each([
     ['AT', { name: null, kind: 'exec', payload: null, setsEcho: null }],
@@ -38,6 +18,12 @@ describe('parseCommandLine', () => {
     ['AT+QFUPL="UFS:ca.pem",99999999999,100', { payload: null }],
     ['AT+QMTPUBEX=0,1,1,0,"t",-3', { payload: null }],
     ['garbage', { name: null, kind: 'exec', payload: null }],
+    // Read as the module reads it (V.250): blanks and case do not matter.
+    ['AT +QMTPUBEX = 0,1,1,0,"t",5', { name: '+QMTPUBEX', kind: 'write', payload: { after: 'prompt', length: 5 } }],
+    // A data phase whose size the line does not give: no count, but the phase is expected.
+    ['AT+QISEND=0', { payload: null, dataPhase: { after: 'prompt', end: 'ctrl-z', length: null } }],
+    ['AT+QFDWL="UFS:a.pem"', { payload: null, dataPhase: { after: 'connect', direction: 'from-module' } }],
+    ['AT+QMTCFG="willex",0,0', { dataPhase: null }],
   ] as const)('%s', (line, expected) => {
     expect(parseCommandLine(line)).toMatchObject(expected);
   });

@@ -1,0 +1,158 @@
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LineSplitter } from '../main/at/decode/log-line';
+
+/**
+ * `fleet-station decode` on 60 MB logs (issue 8, item 5: it used to reach 4.8 GB and abort), as a support engineer
+ * runs it: a child process writing to /dev/null, its wall time and peak RSS from /usr/bin/time -v. Compared with
+ * the time to just read the file, raw (the bytes, in the CLI's 256 KiB chunks) and as lines (UTF-8 decoded and
+ * split, the least a decoder must do). Two logs: a realistic capture (timestamps, direction markers, commands with
+ * their answers and URCs, received messages, credentials to redact) and the issue's flood of `OK` lines.
+ * Usage: node bin/run-ts.mjs bench/decode.ts [MB=60]
+ */
+
+const megabytes = Number(process.argv[2] ?? 60);
+const target = megabytes * 1024 * 1024;
+const repo = fileURLToPath(new URL('../', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'bench-decode-'));
+
+/** A deterministic realistic capture of about `bytes` bytes. */
+function realisticLog(bytes: number): string {
+  let x = 7;
+  const rand = (n: number): number => {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    return x % n;
+  };
+  const parts: string[] = [];
+  let total = 0;
+  let ms = 0;
+  const line = (direction: '-->' | '<--', text: string): void => {
+    ms += 1 + rand(40);
+    const h = Math.floor(ms / 3_600_000) % 24;
+    const m = Math.floor(ms / 60_000) % 60;
+    const s = Math.floor(ms / 1000) % 60;
+    const stamp = `2024-05-01 ${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}.${String(ms % 1000).padStart(3, '0')}`;
+    const entry = `[${stamp}] ${direction} ${text}\r\n`;
+    parts.push(entry);
+    total += entry.length;
+  };
+  while (total < bytes) {
+    const r = rand(100);
+    const client = rand(6);
+    if (r < 25) {
+      const payload = `{"t":${rand(400)},"dev":"d${rand(999)}","seq":${rand(1e6)}}`;
+      const id = 1 + rand(65534);
+      line('-->', `AT+QMTPUBEX=${client},${id},1,0,"fleet/d${rand(999)}/up",${payload.length}`);
+      line('<--', '> ');
+      line('-->', payload);
+      line('<--', 'OK');
+      line('<--', `+QMTPUBEX: ${client},${id},0`);
+    } else if (r < 45) {
+      const payload = `{"cmd":"set","v":${rand(100)},"note":"a, b"}`;
+      line('<--', `+QMTRECV: ${client},${rand(65535)},"fleet/d${rand(999)}/down",${payload.length},"${payload}"`);
+    } else if (r < 55) {
+      line('-->', `AT+QMTCONN=${client},"dev${rand(999)}","user${rand(99)}","Pw-${rand(1e6)}-secret"`);
+      line('<--', 'OK');
+      line('<--', `+QMTCONN: ${client},0,0`);
+    } else if (r < 60) {
+      line('-->', `AT+QMTCFG="aliauth",${client},"pk${rand(99)}","dn${rand(999)}","Sec${rand(1e9)}ret"`);
+      line('<--', 'OK');
+    } else if (r < 75) {
+      line('-->', 'AT+CSQ');
+      line('<--', `+CSQ: ${rand(31)},99`);
+      line('<--', 'OK');
+    } else if (r < 85) {
+      const id = 1 + rand(65534);
+      line('-->', `AT+QMTSUB=${client},${id},"fleet/d${rand(999)}/down",1`);
+      line('<--', 'OK');
+      line('<--', `+QMTSUB: ${client},${id},0,1`);
+    } else if (r < 92) {
+      line('-->', 'AT+QMTCONN?');
+      line('<--', `+QMTCONN: ${client},3`);
+      line('<--', 'OK');
+    } else if (r < 96) {
+      line('<--', `+QMTSTAT: ${client},${1 + rand(8)}`);
+    } else {
+      line('-->', `AT+QMTOPEN=${client},"iot-as-mqtt.cn-shanghai.aliyuncs.com",1883`);
+      line('<--', 'OK');
+      line('<--', `+QMTOPEN: ${client},${rand(3) === 0 ? -1 : 0}`);
+    }
+  }
+  return parts.join('');
+}
+
+/** Milliseconds to read the file in 256 KiB chunks; with `lines`, also decoded and split into lines. */
+function readMs(path: string, lines: boolean): { ms: number; count: number } {
+  const start = performance.now();
+  const fd = openSync(path, 'r');
+  const buffer = new Uint8Array(256 * 1024);
+  const utf8 = new TextDecoder();
+  const splitter = new LineSplitter();
+  let count = 0;
+  for (;;) {
+    const read = readSync(fd, buffer, 0, buffer.length, null);
+    if (read === 0) break;
+    if (lines) count += splitter.push(utf8.decode(buffer.subarray(0, read), { stream: true })).length;
+  }
+  if (lines) count += splitter.end().length;
+  closeSync(fd);
+  return { ms: performance.now() - start, count };
+}
+
+/** `fleet-station decode` under /usr/bin/time -v: wall time and peak RSS. */
+function decodeRun(path: string, json: boolean): { wallS: number; rssMb: number; ok: boolean } {
+  const args = [
+    '-v',
+    process.execPath,
+    join(repo, 'bin/fleet-station.mjs'),
+    'decode',
+    path,
+    ...(json ? ['--json'] : []),
+  ];
+  const run = spawnSync('/usr/bin/time', args, { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr)?.[1];
+  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(run.stderr);
+  const wallS = wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : NaN;
+  return { wallS, rssMb: Number(rss ?? NaN) / 1024, ok: run.status === 0 };
+}
+
+/** Node started with the CLI and nothing to decode: the fixed cost inside every decode figure. */
+function startupS(): number {
+  const empty = join(scratch, 'empty.log');
+  writeFileSync(empty, '');
+  return decodeRun(empty, false).wallS;
+}
+
+try {
+  const logs = [
+    { name: 'realistic capture', text: realisticLog(target) },
+    { name: 'OK lines', text: 'OK\r\n'.repeat(Math.floor(target / 4)) },
+  ];
+  const startup = startupS();
+  console.log(`CLI start-up (empty log): ${startup.toFixed(2)} s`);
+  for (const log of logs) {
+    const path = join(scratch, `${log.name.replace(/\W+/g, '-')}.log`);
+    writeFileSync(path, log.text);
+    const size = statSync(path).size / 1024 / 1024;
+    readMs(path, true); // warm the page cache and the JIT
+    const raw = readMs(path, false);
+    const split = readMs(path, true);
+    console.log(`\n${log.name}: ${size.toFixed(1)} MB, ${split.count.toLocaleString('en')} lines`);
+    console.log(`  read raw                ${(raw.ms / 1000).toFixed(2)} s`);
+    console.log(`  read as lines           ${(split.ms / 1000).toFixed(2)} s`);
+    for (const json of [false, true]) {
+      const run = decodeRun(path, json);
+      const work = run.wallS - startup;
+      console.log(
+        `  decode${json ? ' --json' : '       '}         ${run.wallS.toFixed(2)} s wall (${work.toFixed(2)} s after start-up, ` +
+          `${(work / (split.ms / 1000)).toFixed(1)}x reading as lines), peak RSS ${run.rssMb.toFixed(0)} MB` +
+          (run.ok ? '' : '  EXIT STATUS NOT 0'),
+      );
+    }
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

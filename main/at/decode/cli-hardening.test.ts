@@ -1,0 +1,187 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/**
+ * `fleet-station decode` against what issue 7 (defect 1) and issue 8 (items 4, 5 and 8) found: secrets in the
+ * spellings real logs use, and logs that crashed, hung or exhausted it. Every case runs the real CLI in a child
+ * process. The child's own time limit is only a safety net for the cases that used to hang; the generous test
+ * time limits leave room for a loaded machine (each run starts Node and compiles the CLI).
+ */
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const bin = join(repo, 'bin/fleet-station.mjs');
+const scratch = mkdtempSync(join(tmpdir(), 'decode-hardening-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `fleet-station decode ARGS`, with `input` on stdin when given; never throws. */
+function decode(args: readonly string[], input?: string | Uint8Array, limitMs = 50_000): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [bin, 'decode', ...args],
+      { cwd: repo, timeout: limitMs, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    if (input === undefined) child.stdin?.end();
+    else child.stdin?.end(input);
+  });
+}
+
+function file(name: string, content: string): string {
+  const path = join(scratch, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+const jsonEvents = (stdout: string): Record<string, unknown>[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+describe('decode hides secrets in every spelling a module accepts or a log carries', { timeout: 120_000 }, () => {
+  it('the CDMA password of AT+QICSGP (issue 7, defect 1), masked as its own field', async () => {
+    const result = await decode(['-'], 'AT+QICSGP=1,1,"apn","user","pw1234",1,"cdmaSecret"\r\nOK\r\n');
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain('cdmaSecret');
+    expect(result.stdout).not.toContain('pw1234');
+    expect(result.stdout).toContain('AT+QICSGP=1,1,"apn","user","***",1,"***"');
+  });
+
+  const spellings: readonly (readonly [string, string, string])[] = [
+    ['joined with ;', 'AT+CSQ;+QMTCONN=0,"id","user","pwJoined1"', 'pwJoined1'],
+    ['a blank before =', 'AT+QMTCONN =0,"id","user","pwBlank2"', 'pwBlank2'],
+    ['a blank after AT', 'AT +QMTCONN=0,"id","user","pwBlank3"', 'pwBlank3'],
+    ['blanks around = with a sub-setting', 'AT+QMTCFG = "aliauth",0,"pk","dn","aliBlank4"', 'aliBlank4'],
+    ['an answer with a blank before :', '+QMTCFG : "onenet","pid","oneBlank5"', 'oneBlank5'],
+    ['a NUL inside the command name', 'AT+QMT\0CONN=0,"id","user","pwNul6"', 'pwNul6'],
+    ['a full-width plus', 'AT\uFF0BQMTCONN=0,"id","user","pwWide7"', 'pwWide7'],
+    ['lower case', 'at+qmtconn=0,"id","user","pwLower8"', 'pwLower8'],
+    ['a stray quote before the secret (fails closed)', 'AT+QMTCONN=0,"id","us"er","pwStray9"', 'pwStray9'],
+    ['too many fields (fails closed)', 'AT+QMTCONN=0,"id","user","pw","Extra10"', 'Extra10'],
+    ['an unterminated secret', 'AT+QMTCONN=0,"id","user","pwOpen11', 'pwOpen11'],
+  ];
+
+  it('each of them, in the text and the JSON output (one log, one line per spelling)', async () => {
+    const log = spellings.map(([, line]) => `${line}\r\nOK\r\n`).join('');
+    for (const args of [['-'], ['-', '--json']]) {
+      const result = await decode(args, log);
+      expect(result.code).toBe(0);
+      for (const [what, , secret] of spellings) expect(result.stdout, what).not.toContain(secret);
+    }
+    // Each spelling is on line 1, 3, 5, ... (an OK after each): its event there shows the mask.
+    const events = jsonEvents((await decode(['-', '--json'], log)).stdout);
+    spellings.forEach(([what], i) => {
+      const event = events.find((e) => e.line === 2 * i + 1);
+      expect(event?.raw, what).toContain('***');
+    });
+  });
+
+  it('a secret wrapped onto the next line, inside its quotes or after a comma', async () => {
+    const log = [
+      'AT+QMTCFG="aliauth",0,"pk","dn","aliWrapHead',
+      'aliWrapTail"',
+      'OK',
+      'AT+QMTCONN=0,"id","user",',
+      '"pwNextLine"',
+      'OK',
+      '',
+    ].join('\r\n');
+    for (const args of [['-'], ['-', '--json']]) {
+      const result = await decode(args, log);
+      expect(result.code).toBe(0);
+      for (const secret of ['aliWrapHead', 'aliWrapTail', 'pwNextLine']) expect(result.stdout).not.toContain(secret);
+    }
+  });
+
+  it('keeps the structure: each secret field masked on its own, an empty secret stays empty', async () => {
+    const log = ['AT+CPIN="12345678","4321"', 'OK', 'AT+QMTCONN=0,"id","user",""', 'OK', ''].join('\r\n');
+    const result = await decode(['-', '--json'], log);
+    const commands = jsonEvents(result.stdout).filter((event) => event.kind === 'command');
+    expect(commands.map((event) => event.raw)).toEqual(['AT+CPIN="***","***"', 'AT+QMTCONN=0,"id","user",""']);
+  });
+
+  it('prose that mentions a command is not cut short', async () => {
+    const log = [
+      '//If Alibaba Cloud is connected, customers can use AT+QMTCFG="aliauth" command to configure the device',
+      '// send AT+QMTCONN=0,"id","user","pwProse1" and wait for +QMTCONN: 0,0,0 before subscribing',
+      '',
+    ].join('\n');
+    const result = await decode(['-'], log);
+    expect(result.stdout).toContain('customers can use AT+QMTCFG="aliauth" command to configure the device');
+    expect(result.stdout).toContain('AT+QMTCONN=0,"id","user","***" and wait for +QMTCONN: 0,0,0 before subscribing');
+    expect(result.stdout).not.toContain('pwProse1');
+  });
+});
+
+describe('decode does not crash, hang or run out of memory (issue 8, item 5)', { timeout: 120_000 }, () => {
+  it('125,000 OK lines', async () => {
+    const result = await decode([file('many-ok.log', 'OK\r\n'.repeat(125_000))]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('0 commands (0 failed), 0 URCs, 0 unrecognised lines.');
+  });
+
+  // The next two used to take time quadratic in their size (about 2 minutes each at these sizes); linear, they
+  // take a second. The limit only stops a regression from hanging the suite.
+  it('8,000 distinct secrets, none of which is printed', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 8000; i++) lines.push(`AT+QMTCONN=0,"c${i}","u","secret${i}x"`, 'OK', `echo secret${i}x`);
+    const result = await decode([file('secrets.log', `${lines.join('\n')}\n`)], undefined, 60_000);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('8000 commands');
+    expect(result.stdout).not.toMatch(/secret\d+x/);
+  });
+
+  it('a line of 150,000 escaped line endings', async () => {
+    const result = await decode([file('escapes.log', `RX: ${'\\r\\n'.repeat(150_000)}OK\n`)], undefined, 60_000);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('OK');
+  });
+
+  it('refuses /dev/zero and a FIFO as not regular files, without reading them', async () => {
+    const fifo = join(scratch, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const path of ['/dev/zero', fifo]) {
+      const result = await decode([path], undefined, 20_000);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('not a regular file');
+    }
+  });
+
+  it('refuses more than 64 MiB on stdin', async () => {
+    const result = await decode(['-'], new Uint8Array(64 * 1024 * 1024 + 1).fill(0x41));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('larger than');
+  });
+});
+
+describe(
+  'decode escapes invisible and bidirectional control characters (issue 8, item 8)',
+  { timeout: 120_000 },
+  () => {
+    it('U+202E and friends are shown as escapes in the text and the JSON output', async () => {
+      const line = '+QMTRECV: 0,1,"t\u202Eopic",5,"a\u2066b\u200Bc"';
+      for (const args of [['-'], ['-', '--json']]) {
+        const result = await decode(args, `${line}\r\n`);
+        expect(result.code).toBe(0);
+        expect(result.stdout).not.toMatch(/[\u202E\u2066\u200B]/);
+        expect(result.stdout.toLowerCase()).toContain('\\u202e');
+      }
+    });
+  },
+);

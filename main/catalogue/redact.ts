@@ -1,0 +1,488 @@
+import { CATALOGUE } from './commands';
+import { carriesSecrets, secretRule, settingSpec, type SecretRule } from './lookup';
+import type { CommandSpec } from './types';
+
+/**
+ * The one redactor: hides the secret parameters the catalogue marks (`secret: true`) in any text that may carry
+ * an AT command or answer: lines the station writes, what a module echoes or answers, captured logs, error
+ * messages. Everything that shows AT text to people (builders' `redacted`, the engine's transcript, the station,
+ * the log decoder) goes through it.
+ *
+ * It reads commands as a module does and as logs spell them: anywhere in a line (after log decorations), joined
+ * with `;`, with blanks around the name and `=` / `:`, in any case, with control or invisible characters inside
+ * the name (a NUL), with full-width forms (U+FF0B for `+`), and with a secret wrapped onto the next line (the
+ * LineRedactor carries a command whose parameters run past the end of a line). It fails closed: when a
+ * secret-bearing command cannot be read (a stray or unterminated quote, more parameters than the command has, a
+ * sub-setting that cannot be read), everything from the doubtful parameter on is hidden.
+ *
+ * Masking keeps the line's structure: each secret parameter is replaced on its own (`"***"`), so three
+ * parameters stay three; an empty secret (`""`) stays visibly empty; and prose after a complete command (a
+ * comment that mentions one) is left as it is.
+ */
+
+export const REDACTED = '***';
+
+export interface Redaction {
+  /** The text with every secret replaced by `***`. */
+  readonly text: string;
+  /** The secret values removed (for masking them wherever else they appear: see SecretMask). */
+  readonly secrets: readonly string[];
+}
+
+// ---- a search view of the line ------------------------------------------------------------------------------
+
+/**
+ * The line as the redactor searches it: control and invisible (format) characters dropped, compatibility forms
+ * (full-width `＋＝＂，`) folded to ASCII. `map[i]` is where character i of `text` is in the line; `map[text.length]`
+ * is the line's length. Null map: the view is the line itself (printable ASCII, the common case).
+ */
+interface View {
+  readonly text: string;
+  readonly map: readonly number[] | null;
+}
+
+const PLAIN = /^[\t\x20-\x7e]*$/;
+const FORMAT = /^[\p{Cc}\p{Cf}]$/u;
+
+function viewOf(line: string): View {
+  if (PLAIN.test(line)) return { text: line, map: null };
+  let text = '';
+  const map: number[] = [];
+  let i = 0;
+  for (const char of line) {
+    const at = i;
+    i += char.length;
+    if (char === '\t') {
+      text += ' ';
+      map.push(at);
+      continue;
+    }
+    if (FORMAT.test(char)) continue;
+    const code = char.codePointAt(0) ?? 0;
+    const folded = code >= 0x80 ? char.normalize('NFKC') : char;
+    if (folded.length === 1 && folded.charCodeAt(0) < 0x80) {
+      text += folded;
+      map.push(at);
+    } else {
+      for (let unit = 0; unit < char.length; unit++) {
+        text += char.charAt(unit);
+        map.push(at + unit);
+      }
+    }
+  }
+  map.push(line.length);
+  return { text, map };
+}
+
+const at = (view: View, index: number): number => (view.map === null ? index : (view.map[index] ?? 0));
+
+// ---- reading the parameters of one command ------------------------------------------------------------------
+
+interface Field {
+  /** The field in the view, blanks around it excluded. */
+  readonly start: number;
+  readonly end: number;
+  /** `"..."` with both quotes on this line. */
+  readonly quoted: boolean;
+  /** The rest of a quoted field opened on an earlier line: its content up to the closing quote at `end`. */
+  readonly continued: boolean;
+}
+
+interface Scan {
+  readonly fields: readonly Field[];
+  /** Where the command ends in the view: its `;`, the start of prose after it, or the end of the line. */
+  readonly end: number;
+  /** Where a field that cannot be read starts (a stray or unterminated quote), or -1. */
+  readonly bad: number;
+  /** The bad field is a quote still open at the end of the line. */
+  readonly open: boolean;
+  /** The line ends right after a comma or the `=`: the next parameter may be on the next line. */
+  readonly trailing: boolean;
+}
+
+const QUOTE = 0x22;
+
+function blank(code: number): boolean {
+  return code === 0x20 || code === 0x09;
+}
+
+/** Reads the fields of a command in `text` from `from`, the first one the rest of an open quote when `inQuote`. */
+function scanFields(text: string, from: number, inQuote: boolean): Scan {
+  const fields: Field[] = [];
+  const length = text.length;
+  let i = from;
+  let continuing = inQuote;
+  const done = (end: number, more: Partial<Scan> = {}): Scan => ({
+    fields,
+    end,
+    bad: -1,
+    open: false,
+    trailing: false,
+    ...more,
+  });
+  for (;;) {
+    if (!continuing) while (i < length && blank(text.charCodeAt(i))) i++;
+    if (i >= length) return done(length, { trailing: true });
+    const start = i;
+    if (continuing || text.charCodeAt(i) === QUOTE) {
+      const close = text.indexOf('"', continuing ? i : i + 1);
+      if (close < 0) return done(length, { bad: start, open: true });
+      let k = close + 1;
+      while (k < length && blank(text.charCodeAt(k))) k++;
+      const next = text.charAt(k);
+      if (k >= length || next === ',' || next === ';') {
+        fields.push({ start, end: continuing ? close : close + 1, quoted: !continuing, continued: continuing });
+        continuing = false;
+        if (k >= length) return done(length);
+        if (next === ';') return done(k);
+        i = k + 1;
+        continue;
+      }
+      if (k > close + 1) {
+        // Blanks, then words: prose after a complete parameter, unless a quote follows before the next comma
+        // (then the quote was not the closing one, and the secret may run on). The look stops at the first
+        // quote, comma or semicolon, so no stretch of a line is read more than a few times.
+        let stop = k;
+        while (stop < length && text.charAt(stop) !== ',' && text.charAt(stop) !== ';' && text.charAt(stop) !== '"') {
+          stop++;
+        }
+        if (text.charAt(stop) !== '"') {
+          fields.push({ start, end: continuing ? close : close + 1, quoted: !continuing, continued: continuing });
+          return done(close + 1);
+        }
+      }
+      return done(length, { bad: start });
+    }
+    let j = i;
+    while (j < length) {
+      const char = text.charAt(j);
+      if (char === ',' || char === ';' || char === '"') break;
+      j++;
+    }
+    if (text.charAt(j) === '"') return done(length, { bad: start });
+    let end = j;
+    while (end > start && blank(text.charCodeAt(end - 1))) end--;
+    fields.push({ start, end, quoted: false, continued: false });
+    if (j >= length) return done(length);
+    if (text.charAt(j) === ';') return done(j);
+    i = j + 1;
+  }
+}
+
+// ---- commands that carry secrets ----------------------------------------------------------------------------
+
+/** Commands with a secret in some form, by name without the `+` (the search looks at `+NAME`). */
+const SECRET_BEARING: ReadonlyMap<string, CommandSpec> = new Map(
+  [...CATALOGUE.values()].filter(carriesSecrets).map((spec) => [spec.name.slice(1), spec]),
+);
+
+/** The sub-setting names of the secret-bearing commands. */
+const SETTING_NAMES: ReadonlySet<string> = new Set(
+  [...SECRET_BEARING.values()].flatMap((spec) => Object.keys(spec.settings?.entries ?? {})),
+);
+
+/** A command of a line whose parameters continue on the next line. */
+interface Carry {
+  readonly spec: CommandSpec;
+  readonly form: 'write' | 'answer';
+  /** The sub-setting's name, once read (commands with sub-settings). */
+  readonly setting: string | undefined;
+  /** Index of the parameter the next line continues (or starts). */
+  readonly index: number;
+  /** The next line starts inside that parameter's quotes. */
+  readonly inQuote: boolean;
+  /** What the open parameter held so far (to learn the whole secret once it closes). */
+  readonly partial: string;
+  /** Characters still allowed for the open parameter before it is no longer taken for one. */
+  readonly budget: number;
+}
+
+interface CommandResult {
+  /** Where to go on searching the view. */
+  readonly end: number;
+  readonly carry: Carry | null;
+}
+
+/** One masked range of the line, in line coordinates. */
+interface Mask {
+  readonly from: number;
+  readonly to: number;
+}
+
+class LineWork {
+  readonly masks: Mask[] = [];
+  readonly secrets: string[] = [];
+
+  constructor(
+    readonly line: string,
+    readonly view: View,
+  ) {}
+
+  /** Masks [start, end) of the view, and learns what it held. */
+  mask(start: number, end: number, wholeRegion = false): string {
+    const from = at(this.view, start);
+    const to = at(this.view, end);
+    if (to <= from) return '';
+    const value = this.line.slice(from, to);
+    this.masks.push({ from, to });
+    this.learn(value, wholeRegion);
+    return value;
+  }
+
+  /**
+   * Remembers a hidden value; for a region hidden because it could not be read, also each piece between its
+   * quotes and commas (one of them is the secret), except the names of sub-settings (`aliauth`), which are no
+   * secret and would be masked all over a log.
+   */
+  learn(value: string, pieces: boolean): void {
+    this.secrets.push(value);
+    if (!pieces) return;
+    for (const piece of value.split(/[",;]/)) {
+      const trimmed = piece.trim();
+      if (!SETTING_NAMES.has(trimmed.toLowerCase())) this.secrets.push(trimmed);
+    }
+  }
+
+  result(): Redaction {
+    if (this.masks.length === 0) return { text: this.line, secrets: NOTHING };
+    this.masks.sort((a, b) => a.from - b.from);
+    let text = '';
+    let last = 0;
+    for (const { from, to } of this.masks) {
+      if (from < last) continue;
+      text += this.line.slice(last, from) + REDACTED;
+      last = to;
+    }
+    return { text: text + this.line.slice(last), secrets: this.secrets.filter((secret) => secret !== '') };
+  }
+}
+
+/** Masks one field's value: the content between its quotes, or the whole unquoted value. Empty stays empty. */
+function maskField(work: LineWork, field: Field): string {
+  if (field.quoted) return field.end - field.start > 2 ? work.mask(field.start + 1, field.end - 1) : '';
+  return field.end > field.start ? work.mask(field.start, field.end) : '';
+}
+
+/**
+ * Redacts the parameters of one secret-bearing command, starting at `from` in the view (after its `=` or `:`,
+ * or at the start of a line that continues it), and says where the command ended and whether it continues.
+ */
+function redactCommand(
+  work: LineWork,
+  from: number,
+  state: Omit<Carry, 'budget' | 'partial'> & Partial<Carry>,
+): CommandResult {
+  const text = work.view.text;
+  const scan = scanFields(text, from, state.inQuote);
+  const { spec, form, index: first } = state;
+  let setting = state.setting;
+  if (spec.settings !== undefined && setting === undefined && first === 0) {
+    const field = scan.fields[0];
+    if (field !== undefined) {
+      const name = text.slice(field.quoted ? field.start + 1 : field.start, field.quoted ? field.end - 1 : field.end);
+      setting = field.continued ? (state.partial ?? '') + name : name;
+    }
+  }
+  const settingFound = setting === undefined ? undefined : settingSpec(spec, setting);
+  const settingRead = spec.settings === undefined || setting !== undefined;
+  if (!settingRead) {
+    // The sub-setting is on the next line, or cannot be read (a stray quote): fail closed / carry.
+    if (scan.bad >= 0) work.mask(scan.bad, text.length, true);
+    const carry =
+      scan.trailing || scan.open
+        ? { spec, form, setting: undefined, index: 0, inQuote: scan.open, partial: '', budget: 64 }
+        : null;
+    return { end: scan.end, carry };
+  }
+  if (spec.settings !== undefined && settingFound === undefined) return { end: scan.end, carry: null };
+  const rule = secretRule(spec, form, settingFound);
+  if (rule === null) return { end: scan.end, carry: null };
+  return applyRule(work, scan, rule, state, setting);
+}
+
+function applyRule(
+  work: LineWork,
+  scan: Scan,
+  rule: SecretRule,
+  state: Omit<Carry, 'budget' | 'partial'> & Partial<Carry>,
+  setting: string | undefined,
+): CommandResult {
+  const first = state.index;
+  const secretIndexes = new Set(rule.secrets.map((secret) => secret.index));
+  const firstSecret = rule.secrets[0]?.index ?? 0;
+  const lastSecret = rule.secrets[rule.secrets.length - 1]?.index ?? 0;
+  const badIndex = scan.bad >= 0 ? first + scan.fields.length : -1;
+  const count = first + scan.fields.length + (scan.bad >= 0 ? 1 : 0);
+  // More parameters than the form has: where the secret sits can no longer be told, so every parameter from the
+  // first secret on is hidden (each on its own).
+  const tooMany = count > rule.maxParams;
+  scan.fields.forEach((field, i) => {
+    const index = first + i;
+    if (field.continued) {
+      // The rest of a parameter opened on an earlier line: hidden whatever it is (its head was).
+      const value = work.mask(field.start, field.end);
+      if (state.partial !== undefined) work.learn(state.partial + value, false);
+      return;
+    }
+    if (secretIndexes.has(index) || (tooMany && index >= firstSecret)) maskField(work, field);
+  });
+  let carry: Carry | null = null;
+  if (badIndex >= 0 && (badIndex <= lastSecret || tooMany)) {
+    const head = work.mask(
+      scan.open ? scan.bad + (scan.fields.length === 0 && state.inQuote ? 0 : 1) : scan.bad,
+      work.view.text.length,
+      true,
+    );
+    if (scan.open && badIndex <= lastSecret) {
+      const maxBytes = rule.secrets.find((secret) => secret.index >= badIndex)?.maxBytes ?? 512;
+      const partial = (scan.fields.length === 0 && state.inQuote ? (state.partial ?? '') : '') + head;
+      const budget = (scan.fields.length === 0 && state.inQuote ? (state.budget ?? maxBytes) : maxBytes) - head.length;
+      if (budget > 0) {
+        carry = { spec: state.spec, form: state.form, setting, index: badIndex, inQuote: true, partial, budget };
+      }
+    }
+  } else if (scan.trailing && first + scan.fields.length <= lastSecret) {
+    carry = {
+      spec: state.spec,
+      form: state.form,
+      setting,
+      index: first + scan.fields.length,
+      inQuote: false,
+      partial: '',
+      budget: 0,
+    };
+  }
+  return { end: scan.end, carry };
+}
+
+// ---- finding commands in a line -----------------------------------------------------------------------------
+
+interface Found {
+  readonly spec: CommandSpec;
+  readonly form: 'write' | 'answer';
+  /** Where its parameters start in the view. */
+  readonly paramsFrom: number;
+}
+
+function isNameChar(code: number): boolean {
+  return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+}
+
+/**
+ * The next secret-bearing command or answer in the view from `from`: `+NAME` (blanks may separate `+`, the name's
+ * parts and the operator), then `=` (a write; `=?` is a test and skipped) or `:` (an answer).
+ */
+function findCommand(text: string, from: number): { found: Found | null; next: number } {
+  let plus = text.indexOf('+', from);
+  while (plus >= 0) {
+    let i = plus + 1;
+    while (i < text.length && blank(text.charCodeAt(i))) i++;
+    let name = '';
+    for (;;) {
+      while (i < text.length && isNameChar(text.charCodeAt(i))) name += text.charAt(i++);
+      let j = i;
+      while (j < text.length && blank(text.charCodeAt(j))) j++;
+      if (j > i && j < text.length && isNameChar(text.charCodeAt(j)) && name !== '') {
+        i = j;
+        continue;
+      }
+      i = j;
+      break;
+    }
+    const spec = name === '' ? undefined : SECRET_BEARING.get(name.toUpperCase());
+    const op = text.charAt(i);
+    if (spec !== undefined && (op === '=' || op === ':')) {
+      let k = i + 1;
+      while (k < text.length && blank(text.charCodeAt(k))) k++;
+      if (op === ':' || text.charAt(k) !== '?') {
+        return { found: { spec, form: op === '=' ? 'write' : 'answer', paramsFrom: i + 1 }, next: i + 1 };
+      }
+    }
+    plus = text.indexOf('+', plus + 1);
+  }
+  return { found: null, next: text.length };
+}
+
+/** A plus sign, or a compatibility form of one (full-width, small, superscript, subscript). */
+const PLUS = /[+\uFF0B\uFE62\u207A\u208A]/;
+
+/** A line that is a protocol line of its own, not the rest of a wrapped command. */
+const PROTOCOL_LINE =
+  /^\s*(?:(?:OK|ERROR|NO CARRIER|RDY|APP RDY|POWERED DOWN|CONNECT)\s*$|\+CM[ES] ERROR|AT\s*(?:[+&$%^]|[A-Z]?\d*\s*$)|\+\s*[A-Z][A-Z0-9]*\s*:|>)/i;
+
+const NOTHING: readonly string[] = [];
+
+function redactWith(line: string, carry: Carry | null): { redaction: Redaction; carry: Carry | null } {
+  if (carry === null && !PLUS.test(line)) return { redaction: { text: line, secrets: NOTHING }, carry: null };
+  const view = viewOf(line);
+  let work: LineWork | null = null;
+  let pos = 0;
+  let pending: Carry | null = null;
+  if (carry !== null && !PROTOCOL_LINE.test(view.text)) {
+    work = new LineWork(line, view);
+    const result = redactCommand(work, 0, carry);
+    pos = result.end;
+    pending = result.carry;
+  }
+  while (pos < view.text.length) {
+    const { found, next } = findCommand(view.text, pos);
+    if (found === null) break;
+    work ??= new LineWork(line, view);
+    const result = redactCommand(work, found.paramsFrom, {
+      spec: found.spec,
+      form: found.form,
+      setting: undefined,
+      index: 0,
+      inQuote: false,
+    });
+    pending = result.carry;
+    pos = Math.max(result.end, next);
+  }
+  return { redaction: work === null ? { text: line, secrets: NOTHING } : work.result(), carry: pending };
+}
+
+/** Whether a line may hold a secret the catalogue knows (it has a plus sign, in any form): a cheap first test. */
+export function mayHoldSecret(line: string): boolean {
+  return PLUS.test(line);
+}
+
+/** One line with its secrets masked, and the secrets it held. No memory of other lines. */
+export function redact(line: string): Redaction {
+  return redactWith(line, null).redaction;
+}
+
+/** One line with its secrets masked (see `redact`). */
+export function redactLine(line: string): string {
+  return redactWith(line, null).redaction.text;
+}
+
+/**
+ * Redacts a stream of lines (a log, a transcript), following a command whose parameters run onto the next line:
+ * the rest of an open quoted parameter is hidden up to its closing quote, and a parameter list that ends on a
+ * comma continues with the next line (unless that line is a protocol line of its own: OK, AT..., +NAME: ...).
+ */
+export class LineRedactor {
+  private carry: Carry | null = null;
+
+  line(text: string): Redaction {
+    const { redaction, carry } = redactWith(text, this.carry);
+    this.carry = carry;
+    return redaction;
+  }
+
+  /** Whether the last line left a command open (its next parameter may be on the next line). */
+  get continuing(): boolean {
+    return this.carry !== null;
+  }
+
+  reset(): void {
+    this.carry = null;
+  }
+}
+
+/** Text of several lines (CR, LF or CR LF) with every line redacted, wrapped secrets followed across lines. */
+export function redactText(text: string): string {
+  if (!text.includes('\n') && !text.includes('\r')) return redactLine(text);
+  const redactor = new LineRedactor();
+  return text.replace(/[^\r\n]+/g, (line) => redactor.line(line).text);
+}

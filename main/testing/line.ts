@@ -1,0 +1,267 @@
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify as csv } from 'csv-stringify/sync';
+import { stringify as yaml } from 'yaml';
+import type { FaultPlan } from '../emulator/faults';
+import { moduleIdentity, type ModuleIdentity } from '../emulator/identity';
+import type { HostMap } from '../emulator/net/types';
+import { startVirtualFleet, type VirtualFleet } from '../emulator/pty-module';
+import type { VirtualModule } from '../emulator/virtual-module';
+import { startMosquitto, type Mosquitto } from './mosquitto';
+
+/**
+ * A production line in a temp folder, for acceptance tests of the batch: N virtual modules on pseudo-terminals
+ * (deterministic identities, each with its own fault plan), a real Mosquitto that requires a client certificate
+ * (mutual TLS) and checks a password per device (`allow_anonymous false`, a password file of IMEI → password),
+ * the certificates, a profile (docs/profiles.md) and a credential manifest (docs/credentials.md) with one
+ * password per unit, some of them deliberately wrong if asked. `stop()` removes all of it.
+ */
+
+/** What is special about one unit of the line. */
+export interface LineUnitOptions {
+  /** Faults of its virtual module (main/emulator/faults.ts); change them later with `unit.module.setFaults`. */
+  readonly faults?: FaultPlan;
+  /** The manifest gives it a password the broker refuses (CONNACK "not authorized"). */
+  readonly wrongPassword?: boolean;
+}
+
+export interface LineOptions {
+  /** How many units, 1-256. */
+  readonly count: number;
+  /** Their identities are `moduleIdentity(index, seed)` (main/emulator/identity.ts): the same on every start. */
+  readonly seed?: number;
+  /** Per unit index. */
+  readonly units?: Readonly<Record<number, LineUnitOptions>>;
+  /** The serial line's speed, which paces the modules' bytes (default 115200). */
+  readonly baud?: number;
+  readonly bootDelayMs?: number;
+  /**
+   * Power the modules on at once and resolve only when every one is ready (default). With false, they stay off
+   * until the test calls `unit.module.powerOn()`.
+   */
+  readonly autoPowerOn?: boolean;
+  /**
+   * The broker's host name in the profile (default `mqtt.line.test`): the modules reach the broker under it (their
+   * host map), as units on a line reach the factory broker by name.
+   */
+  readonly brokerHost?: string;
+  /**
+   * Adds `verify.observer` to the profile: the station's MQTT.js client, on the broker's address, with the CA and a
+   * client certificate, logging in as `station` with the password in FLEET_OBSERVER_PASSWORD (see `env`).
+   */
+  readonly observer?: boolean;
+  /** Adds `verify.negative`: a CA that did not sign the broker's certificate, which the module must refuse. */
+  readonly negative?: boolean;
+}
+
+export interface LineUnit {
+  readonly index: number;
+  /** The serial device the station opens (a link to /dev/pts/N). */
+  readonly path: string;
+  /** The virtual module: faults (`setFaults`), `reboot()`, `injectGarbage()`, `dropLink()`, `identity`. */
+  readonly module: VirtualModule;
+  readonly identity: ModuleIdentity;
+  /** Its manifest row's `credential_id`. */
+  readonly credentialId: string;
+  /** The password the broker accepts for it (user name: its IMEI). */
+  readonly password: string;
+  /** The password its manifest row gives: `password` unless the unit was asked a wrong one. */
+  readonly manifestPassword: string;
+  /** Pulls its cable: the module stops and `path` vanishes. */
+  unplug(): Promise<void>;
+}
+
+export interface Line {
+  /** The temp folder holding everything below. */
+  readonly dir: string;
+  readonly units: readonly LineUnit[];
+  /** The units' serial devices, in unit order (`--port` for each). */
+  readonly ports: readonly string[];
+  /** The broker: `tlsPort` is the one in the profile; `subscribe`/`publish` use a harness account. */
+  readonly broker: Mosquitto;
+  /** The broker's address as the profile names it, and where the modules' host map sends it. */
+  readonly brokerHost: string;
+  /** The profile (YAML), its certificates in `certs/` next to it. */
+  readonly profile: string;
+  /** The manifest (CSV: `credential_id,imei,password`, one reserved row per unit), wrong passwords included. */
+  readonly manifest: string;
+  /** The same manifest with every password right: the correction a line imports with `--replace`. */
+  readonly correctedManifest: string;
+  /** A data directory for the station, not created yet. */
+  readonly dataDir: string;
+  /** Environment for the station's process: FLEET_OBSERVER_PASSWORD with `observer`. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Every password of the line (right and wrong, the observer's): none may appear in any output. */
+  readonly secrets: readonly string[];
+  /** Stops the modules and the broker and removes the folder. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export const OBSERVER_USER = 'station';
+export const OBSERVER_PASSWORD_ENV = 'FLEET_OBSERVER_PASSWORD';
+
+const secret = (label: string): string => `${label}-${randomBytes(9).toString('hex')}`;
+
+function profileText(line: { brokerHost: string; tlsPort: number; observer: boolean; negative: boolean }): string {
+  const verify: Record<string, unknown> = { topic: 'fleet/{imei}/selftest', qos: 1 };
+  if (line.observer) {
+    verify.observer = {
+      host: '127.0.0.1',
+      port: line.tlsPort,
+      tls: 1,
+      ca: 'certs/ca.pem',
+      cert: 'certs/client.pem',
+      key: 'certs/client.key',
+      username: OBSERVER_USER,
+      password_env: OBSERVER_PASSWORD_ENV,
+    };
+  }
+  if (line.negative) verify.negative = { cacert: 'certs/wrong-ca.pem' };
+  const profile = {
+    format: 1,
+    name: 'test-line',
+    description: 'A line of virtual modules against Mosquitto with mutual TLS and per-device passwords.',
+    broker: { host: line.brokerHost, port: line.tlsPort },
+    mqtt: {
+      version: 4,
+      keepalive: 60,
+      session: 1,
+      timeout: { pkt_timeout: 5, retry_times: 3, timeout_notice: 0 },
+      'recv/mode': { msg_recv_mode: 0, msg_len_enable: 1 },
+    },
+    ssl: {
+      ctx: 2,
+      cacert: 'certs/ca.pem',
+      clientcert: 'certs/client.pem',
+      clientkey: 'certs/client.key',
+      seclevel: 2,
+      sslversion: 4,
+      ciphersuite: '0xFFFF',
+      ignorelocaltime: 1,
+    },
+    auth: { mode: 'password', client_id: '{imei}', username: '{imei}', password: '{password}' },
+    verify,
+  };
+  return `# Written by main/testing/line.ts for one test line.\n${yaml(profile)}`;
+}
+
+function manifestText(rows: readonly (readonly [string, string, string])[]): string {
+  return csv([['credential_id', 'imei', 'password'], ...rows], { record_delimiter: 'windows' });
+}
+
+/** Stands the line up; on any failure, removes what was started and rethrows. */
+export async function startLine(options: LineOptions): Promise<Line> {
+  if (!Number.isInteger(options.count) || options.count < 1 || options.count > 256) {
+    throw new RangeError(`a line has 1 to 256 units, got ${options.count}`);
+  }
+  const brokerHost = options.brokerHost ?? 'mqtt.line.test';
+  const dir = await mkdtemp(join(tmpdir(), 'fleet-line-'));
+  let broker: Mosquitto | undefined;
+  let fleet: VirtualFleet | undefined;
+  const cleanUp = async (): Promise<void> => {
+    await fleet?.close();
+    await broker?.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const seed = options.seed ?? 0;
+    const plans = Array.from({ length: options.count }, (_, index) => {
+      const unit = options.units?.[index] ?? {};
+      const identity = moduleIdentity(index, seed);
+      const password = secret(`pw-${index}`);
+      return {
+        index,
+        identity,
+        credentialId: `cred-${String(index).padStart(3, '0')}`,
+        password,
+        manifestPassword: unit.wrongPassword === true ? secret(`wrong-${index}`) : password,
+        faults: unit.faults,
+      };
+    });
+    const observerPassword = options.observer === true ? secret('observer') : undefined;
+    broker = await startMosquitto({
+      tls: { requireCertificate: true },
+      passwords: {
+        ...Object.fromEntries(plans.map((plan) => [plan.identity.imei, plan.password])),
+        ...(observerPassword === undefined ? {} : { [OBSERVER_USER]: observerPassword }),
+      },
+      allowAnonymous: false,
+    });
+    const certs = join(dir, 'certs');
+    await mkdir(certs);
+    await Promise.all([
+      copyFile(broker.certs.caPem.path, join(certs, 'ca.pem')),
+      copyFile(broker.certs.clientCert.path, join(certs, 'client.pem')),
+      copyFile(broker.certs.clientKey.path, join(certs, 'client.key')),
+      copyFile(broker.certs.otherCa.path, join(certs, 'wrong-ca.pem')),
+    ]);
+    const profile = join(dir, 'profile.yaml');
+    await writeFile(
+      profile,
+      profileText({
+        brokerHost,
+        tlsPort: broker.tlsPort,
+        observer: options.observer === true,
+        negative: options.negative === true,
+      }),
+    );
+    const manifest = join(dir, 'manifest.csv');
+    const correctedManifest = join(dir, 'manifest-corrected.csv');
+    await writeFile(manifest, manifestText(plans.map((p) => [p.credentialId, p.identity.imei, p.manifestPassword])));
+    await writeFile(correctedManifest, manifestText(plans.map((p) => [p.credentialId, p.identity.imei, p.password])));
+
+    const hostMap: HostMap = new Map([[brokerHost, { host: '127.0.0.1', port: broker.tlsPort }]]);
+    fleet = await startVirtualFleet({
+      count: options.count,
+      seed,
+      hostMap,
+      faults: (index) => plans[index]?.faults,
+      ...(options.baud !== undefined ? { baud: options.baud } : {}),
+      ...(options.bootDelayMs !== undefined ? { bootDelayMs: options.bootDelayMs } : {}),
+      ...(options.autoPowerOn !== undefined ? { autoPowerOn: options.autoPowerOn } : {}),
+    });
+    const modules = fleet.modules;
+    if (options.autoPowerOn !== false) await Promise.all(modules.map((m) => m.module.whenReady()));
+    const units = plans.map((plan): LineUnit => {
+      const device = modules[plan.index];
+      if (device?.module.identity.imei !== plan.identity.imei) {
+        throw new Error(`module ${plan.index} of the fleet is not the unit its manifest row was written for`);
+      }
+      return {
+        index: plan.index,
+        path: device.path,
+        module: device.module,
+        identity: plan.identity,
+        credentialId: plan.credentialId,
+        password: plan.password,
+        manifestPassword: plan.manifestPassword,
+        unplug: () => device.unplug(),
+      };
+    });
+    let stopping: Promise<void> | undefined;
+    return {
+      dir,
+      units,
+      ports: units.map((unit) => unit.path),
+      broker,
+      brokerHost,
+      profile,
+      manifest,
+      correctedManifest,
+      dataDir: join(dir, 'station'),
+      env: observerPassword === undefined ? {} : { [OBSERVER_PASSWORD_ENV]: observerPassword },
+      secrets: [
+        ...new Set([
+          ...plans.flatMap((plan) => [plan.password, plan.manifestPassword]),
+          ...(observerPassword === undefined ? [] : [observerPassword]),
+        ]),
+      ],
+      stop: () => (stopping ??= cleanUp()),
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}

@@ -10,6 +10,7 @@ import type { AtEngine, PortHealth, UrcNotice } from '../at/engine';
 import { AtError } from '../at/vocab/errors';
 import type { AtRequest } from '../at/vocab/request';
 import { DisposableStore, Emitter, toDisposable, type Disposable } from '../base';
+import { SecretMask } from '../catalogue';
 import type { ByteTransport } from '../transport/types';
 import { PortLease } from './lease';
 import { redactLine } from './redact';
@@ -53,8 +54,10 @@ export class Unit implements RunnableUnit, Disposable {
   /** The last `keep` transcript lines, as a ring: `seq` is also the number of lines ever recorded. */
   private readonly lines: (TranscriptLine | undefined)[];
   private seq = 0;
-  /** Values a running script marked secret (StepContext.secret), with how many runs hold each. */
+  /** Values a running script marked secret (StepContext.secret), with how many holders each has. */
   private readonly secrets = new Map<string, number>();
+  /** The same values, masked wherever they appear (linear in the text, whatever their number). */
+  private readonly secretMask = new SecretMask(MIN_MASKED_SECRET);
   private readonly store = new DisposableStore();
   private readonly changed = this.store.add(new Emitter<Unit>('unit.changed'));
   private readonly urcs = this.store.add(new Emitter<UrcNotice>('unit.urc'));
@@ -172,23 +175,25 @@ export class Unit implements RunnableUnit, Disposable {
 
   addSecrets(values: readonly string[]): Disposable {
     const added = [...new Set(values)].filter((value) => value.length >= MIN_MASKED_SECRET);
-    for (const value of added) this.secrets.set(value, (this.secrets.get(value) ?? 0) + 1);
+    for (const value of added) {
+      this.secrets.set(value, (this.secrets.get(value) ?? 0) + 1);
+      this.secretMask.add(value);
+    }
     return toDisposable(() => {
       for (const value of added) {
         const holders = (this.secrets.get(value) ?? 1) - 1;
-        if (holders > 0) this.secrets.set(value, holders);
-        else this.secrets.delete(value);
+        if (holders > 0) {
+          this.secrets.set(value, holders);
+        } else {
+          this.secrets.delete(value);
+          this.secretMask.delete(value);
+        }
       }
     });
   }
 
   mask(text: string): string {
-    if (this.secrets.size === 0) return text;
-    let out = text;
-    // Longest first: a secret inside a longer one must not leave the longer one's remainder showing.
-    const longestFirst = [...this.secrets.keys()].sort((a, b) => b.length - a.length);
-    for (const secret of longestFirst) if (out.includes(secret)) out = out.split(secret).join('***');
-    return out;
+    return this.secretMask.mask(text);
   }
 
   note(text: string): void {

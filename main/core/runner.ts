@@ -161,10 +161,17 @@ export class ScriptRunner implements Disposable {
     const handle: RunHandle<S> = {
       id: runId,
       script: script.name,
-      done: this.execute(script, options, runId, observers, (unitId) => {
-        const own = perUnit.get(unitId);
-        return own === undefined ? whole.signal : linked([own.signal, whole.signal]).signal;
-      }).finally(() => {
+      done: this.execute(
+        script,
+        options,
+        runId,
+        observers,
+        (unitId) => {
+          const own = perUnit.get(unitId);
+          return own === undefined ? whole.signal : linked([own.signal, whole.signal]).signal;
+        },
+        whole.signal,
+      ).finally(() => {
         external?.removeEventListener('abort', onExternal);
         this.active.delete(handle);
       }),
@@ -197,6 +204,7 @@ export class ScriptRunner implements Disposable {
     runId: string,
     observers: readonly RunObserver[],
     signalOf: (unitId: string) => AbortSignal,
+    wholeRun: AbortSignal,
   ): Promise<RunResult<S>> {
     const startedAt = this.now();
     const start: RunStart = {
@@ -229,7 +237,14 @@ export class ScriptRunner implements Disposable {
         return result;
       }),
     );
-    const result: RunResult<S> = { runId, script: script.name, startedAt, finishedAt: this.now(), units };
+    const result: RunResult<S> = {
+      runId,
+      script: script.name,
+      startedAt,
+      finishedAt: this.now(),
+      cancelled: wholeRun.aborted,
+      units,
+    };
     try {
       await notify(observers, (o) => o.runFinished?.(result));
     } catch (error) {

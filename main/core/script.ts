@@ -225,6 +225,8 @@ export interface RunResult<S> {
   readonly script: string;
   readonly startedAt: number;
   readonly finishedAt: number;
+  /** The run was cancelled as a whole (RunHandle.cancel, its signal, the station shutting down), not unit by unit. */
+  readonly cancelled: boolean;
   readonly units: readonly UnitResult<S>[];
 }
 

@@ -42,18 +42,12 @@ export class HistoryRecorder implements RunObserver {
   private readonly units = new Map<string, string>();
   /** `unit/index/attempt` → the store's step id, between start and finish. */
   private readonly steps = new Map<string, string>();
-  private cancelledRun = false;
 
   constructor(
     private readonly history: History,
     private readonly meta: RunMeta,
     private readonly now: () => number = Date.now,
   ) {}
-
-  /** The run was cancelled as a whole: it is recorded `cancelled` rather than `finished`. */
-  markCancelled(): void {
-    this.cancelledRun = true;
-  }
 
   /** The store's unit-run id of a unit of this run (known once the run has started). */
   unitRecord(unitId: string): string | undefined {
@@ -142,7 +136,7 @@ export class HistoryRecorder implements RunObserver {
 
   async runFinished(result: RunResult<unknown>): Promise<void> {
     await this.history.finishRun(result.runId, {
-      state: this.cancelledRun ? 'cancelled' : 'finished',
+      state: result.cancelled ? 'cancelled' : 'finished',
       finishedAt: result.finishedAt,
     });
   }

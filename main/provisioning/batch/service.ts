@@ -217,10 +217,7 @@ export function startBatch(options: BatchOptions): BatchHandle {
   return {
     runId,
     done,
-    cancel: (reason) => {
-      recorder.markCancelled();
-      run.cancel(reason ?? 'the batch was cancelled');
-    },
+    cancel: (reason) => run.cancel(reason ?? 'the batch was cancelled'),
     cancelUnit: (moduleId, reason) => run.cancelUnit(moduleId, reason ?? `${moduleId} was cancelled`),
   };
 }

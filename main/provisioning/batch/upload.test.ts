@@ -147,7 +147,7 @@ describe('the upload step', () => {
 
   it('a file the module keeps storing differently fails the step with both checksums', async () => {
     const { station, line, state } = await setUp();
-    line.corruptions = 2;
+    line.corruptions = Number.POSITIVE_INFINITY;
     const run = await station.runScript(uploadOnly, { moduleIds: ['virtual:0'], input: () => state }).done;
     const [unit] = run.units;
     expect(unit).toMatchObject({ result: 'fail', failedStep: 'upload', failure: { code: 'bad-response' } });

@@ -31,6 +31,8 @@ export interface Summary {
   readonly cancelled: number;
   /** With --retry-failed: IMEIs of the run's failed units that are not attached now. */
   readonly notAttached: readonly string[];
+  /** With --retry-failed: units of that run that did not pass and whose IMEI was never read (not retried). */
+  readonly unidentified: number;
   readonly report: string | null;
   readonly reportRows: number | null;
   readonly reportError: string | null;
@@ -153,6 +155,9 @@ function summaryLines(result: BatchResult, summary: Summary): string[] {
   ];
   if (summary.notAttached.length > 0) {
     lines.push(`  not attached (not retried): ${summary.notAttached.join(', ')}`);
+  }
+  if (summary.unidentified > 0) {
+    lines.push(`  ${summary.unidentified} unit(s) of run ${summary.retryOf ?? ''} never identified (not retried)`);
   }
   if (summary.report !== null) lines.push(`report: ${summary.report} (${summary.reportRows ?? 0} row(s))`);
   if (summary.reportError !== null) lines.push(`report: NOT WRITTEN: ${summary.reportError}`);

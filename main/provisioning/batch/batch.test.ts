@@ -308,6 +308,30 @@ describe('each step failure is explained, per unit, while the other units pass',
     );
   });
 
+  it('a unit unplugged mid-run fails there, saying the port went away', async () => {
+    const fleet = await fleetOf({ count: 2 });
+    when(fleet, 'virtual:1', 'readback', 'running', () => fleet.modules[1]?.unplug());
+    const result = await batchOn(fleet, { profile: await loadOk(demoProfile) }).done;
+    expect(unitOf(result, 'virtual:0').result).toBe('pass');
+    expect(unitOf(result, 'virtual:1')).toMatchObject({
+      result: 'fail',
+      failedStep: 'readback',
+      errorCode: 'port-closed',
+    });
+    expect(unitOf(result, 'virtual:1').error).toMatch(/the port went away .*check the cable/);
+  });
+
+  it('answers that keep coming too late fail the step after its tries, naming the command', async () => {
+    const fleet = await fleetOf({ count: 2 });
+    fleet.modules[1]?.setFaults({ lateResponse: { '+QMTCFG': 2_000 } });
+    const result = await batchOn(fleet, { profile: await loadOk(demoProfile) }).done;
+    expect(unitOf(result, 'virtual:0').result).toBe('pass');
+    expect(unitOf(result, 'virtual:1')).toMatchObject({ result: 'fail', failedStep: 'mqttcfg', errorCode: 'timeout' });
+    expect(unitOf(result, 'virtual:1').error).toMatch(/^MQTT setting version: /);
+    const tries = result.run.units[1]?.steps.find((s) => s.step === 'mqttcfg')?.attempt;
+    expect(tries).toBe(3);
+  });
+
   it('an exhausted pool stops the unit it cannot serve, the others go on', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fleet-manifest-'));
     dirs.push(dir);

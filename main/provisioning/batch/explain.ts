@@ -86,7 +86,7 @@ export function explainFailure(what: string, failure: StepFailure): string {
     case 'bad-response':
       return `${what}: the module's answer could not be trusted (${failure.message}); check the cable and try again`;
     case 'port-closed':
-      return `${what}: the port went away (${failure.message}); check the cable`;
+      return `${what}: the port went away (${failure.message}); check the cable and the hub`;
     case 'busy':
       return `${what}: the port is busy in a data input nobody asked for (${failure.message})`;
     default:

@@ -1,4 +1,4 @@
-import { explainCme } from './explain';
+import { explainCme, explainFailure } from './explain';
 import { AtCommandError, AtError } from '../../at/vocab/errors';
 import type { AtRequest } from '../../at/vocab/request';
 import { StepError } from '../../core/script';
@@ -81,7 +81,12 @@ export function stepErrorOf(what: string, error: unknown): Error {
     }
     return new StepError(`${what}: ${error.message}`, 'command-error', final ?? 'ERROR');
   }
-  if (error instanceof AtError) return new StepError(`${what}: ${error.message}`, error.code);
+  if (error instanceof AtError) {
+    return new StepError(
+      explainFailure(what, { code: error.code, resultCode: null, message: error.message }),
+      error.code,
+    );
+  }
   return error instanceof Error ? error : new Error(String(error));
 }
 

@@ -119,3 +119,18 @@ describe('power-up and framing', () => {
     expect(module.internalErrors).toBe(0);
   });
 });
+
+describe('restart by command', () => {
+  it('answers AT+CFUN=1,1 with OK first, then restarts: RDY and the boot URCs follow, settings are lost', async () => {
+    const { host } = await boot();
+    expect(await host.command('ATE0')).toBe('ATE0\r\r\nOK\r\n');
+    expect(await host.command('AT+CMEE=2')).toBe('\r\nOK\r\n');
+    await host.send('AT+CFUN=1,1\r');
+    const restart = await host.until('+QIND: SMS DONE\r\n');
+    expect(restart).toBe(
+      '\r\nOK\r\n\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n\r\n+QIND: SMS DONE\r\n',
+    );
+    // After the restart echo is on again and AT+CMEE is back to its default.
+    expect(await host.command('AT+CMEE?')).toBe('AT+CMEE?\r\r\n+CMEE: 1\r\n\r\nOK\r\n');
+  });
+});

@@ -107,7 +107,7 @@ export class VirtualModule {
       hostMap: options.hostMap ?? new Map(),
       sessionFactory: options.sessionFactory,
       now: options.now ?? Date.now,
-      reboot: () => this.reboot(),
+      reboot: () => this.rebootAfterReply(),
     };
   }
 
@@ -171,6 +171,17 @@ export class VirtualModule {
     this.output.reopen();
     this.wireIn.reopen();
     this.boot();
+  }
+
+  /**
+   * AT+CFUN=1,1: the final result leaves the UART first, then the module restarts (RDY and the boot URCs follow).
+   * Restarting at once would drop the OK still queued on the wire.
+   */
+  private rebootAfterReply(): void {
+    const generation = this.generation;
+    void this.output.drained().then(() => {
+      if (generation === this.generation) this.reboot();
+    });
   }
 
   /** The USB cable is pulled: everything stops, listeners of `onUnplug` tear the transport down. */

@@ -1,3 +1,4 @@
+import { Emitter, type Disposable } from '../base';
 import { basicHandlers } from './basics';
 import { ParamSyntaxError, parseCommandLine, Params, type ParsedCommand } from './command-line';
 import { cmeText } from './cme-text';
@@ -38,9 +39,7 @@ export interface VirtualModuleOptions {
   readonly now?: () => number;
 }
 
-export interface Disposable {
-  dispose(): void;
-}
+export type { Disposable } from '../base';
 
 type Power = 'off' | 'booting' | 'ready' | 'unplugged';
 
@@ -74,8 +73,8 @@ export class VirtualModule {
   private readonly output: PacedOutput;
   /** The receive side of the UART: host bytes reach the command interpreter no faster than the wire carries them. */
   private readonly wireIn: PacedOutput;
-  private readonly outputListeners = new Set<(bytes: Uint8Array) => void>();
-  private readonly unplugListeners = new Set<() => void>();
+  private readonly outputEmitter = new Emitter<Uint8Array>('module.output');
+  private readonly unplugEmitter = new Emitter<undefined>('module.unplug');
   private readyWaiters: (() => void)[] = [];
   private booted = false;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -97,9 +96,7 @@ export class VirtualModule {
     this.baud = options.baud ?? 115200;
     this.faultPlan = options.faults ?? NO_FAULTS;
     this.delayRandom = seededRandom(Number(this.identity.imei.slice(-8)));
-    this.output = new PacedOutput((bytes) => {
-      for (const listener of this.outputListeners) listener(bytes);
-    }, this.baud);
+    this.output = new PacedOutput((bytes) => this.outputEmitter.fire(bytes), this.baud);
     this.wireIn = new PacedOutput((bytes) => this.accept(bytes), this.baud);
     this.context = {
       state: this.state,
@@ -130,14 +127,12 @@ export class VirtualModule {
   }
 
   onOutput(listener: (bytes: Uint8Array) => void): Disposable {
-    this.outputListeners.add(listener);
-    return { dispose: () => this.outputListeners.delete(listener) };
+    return this.outputEmitter.event(listener);
   }
 
   /** Fired once when the module is unplugged (the transport must vanish too). */
   onUnplug(listener: () => void): Disposable {
-    this.unplugListeners.add(listener);
-    return { dispose: () => this.unplugListeners.delete(listener) };
+    return this.unplugEmitter.event(() => listener());
   }
 
   /** Powers the module on: RDY after the boot delay, then the SIM and SMS URCs. */
@@ -190,7 +185,8 @@ export class VirtualModule {
     if (this.power === 'unplugged') return;
     this.powerDown();
     this.power = 'unplugged';
-    for (const listener of [...this.unplugListeners]) listener();
+    this.unplugEmitter.fire(undefined);
+    this.unplugEmitter.dispose();
   }
 
   /** Line noise: bytes that are no response at all, sent between whatever else is going out. */
@@ -215,8 +211,8 @@ export class VirtualModule {
   dispose(): void {
     this.powerDown();
     this.power = 'unplugged';
-    this.outputListeners.clear();
-    this.unplugListeners.clear();
+    this.outputEmitter.dispose();
+    this.unplugEmitter.dispose();
   }
 
   private powerDown(): void {

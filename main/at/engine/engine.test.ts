@@ -608,6 +608,22 @@ describe('data inputs (issue 8, item 2)', () => {
     expect(port.mismatches).toEqual([]);
   });
 
+  it('a payload echo that never completes is not waited for once its command has failed', async () => {
+    const { port, engine } = cleanRig(8);
+    const line = 'AT+QMTPUBEX=0,0,0,0,"t",10';
+    port.script({ expect: `${line}\r`, reply: `${line}\r\r\n> ` }, { expect: '0123456789', reply: '012' });
+    const publish = failure(engine.run(at.qmtpubex(0, 0, 0, 't', '0123456789')));
+    await flush();
+    // ESC first: the module might still wait for payload bytes lost on the way.
+    port.script({ expect: '\x1b\r' }, { expect: `${PROBE}\r`, reply: `${PROBE}\r\r\nOK\r\n` });
+    await vi.advanceTimersByTimeAsync(at.MQTT_FINAL_MS);
+    expect(((await publish) as AtError).code).toBe('timeout');
+    // The probe's echo and OK are read as lines (not as the 7 payload bytes still missing): the port is clean.
+    await flush();
+    expect(engine.health.clean).toBe(true);
+    expect(port.mismatches).toEqual([]);
+  });
+
   it('a CONNECT or `> ` inside a message payload is neither a data phase nor a trap', async () => {
     const { port, engine } = cleanRig(8);
     const messages: UrcNotice[] = [];

@@ -310,6 +310,8 @@ export class AtEngine implements Disposable {
     if (this.active !== active) return;
     if (active.timer !== null) clearTimeout(active.timer);
     this.active = null;
+    // Its payload echo will not be waited for any more: the parser must not take the next lines for the rest of it.
+    if (outcome instanceof AtError && this.hold?.kind === 'data') this.dropHold();
     if (this.trap === null) this.portMode = 'command';
     const { job } = active;
     job.signal?.removeEventListener('abort', job.onAbort);
@@ -872,11 +874,16 @@ export class AtEngine implements Disposable {
     );
   }
 
+  /** Makes the parser give up the payload it takes whole (its own events report it). */
+  private dropHold(): void {
+    this.clearHold();
+    this.parser.abandonHold();
+  }
+
   /** A payload that did not end within the trap time: make the parser give it up and take the port back. */
   private holdExpired(): void {
     if (this.hold === null) return;
-    this.clearHold();
-    this.parser.abandonHold();
+    this.dropHold();
     // Answers may have been taken for payload bytes: nothing that was being answered can be followed now.
     this.ledger.lost();
     this.unclean();

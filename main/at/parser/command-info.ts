@@ -12,7 +12,10 @@ export interface CommandInfo {
   readonly kind: 'test' | 'read' | 'write' | 'exec';
   /** Bytes the host sends after the prompt or CONNECT; with echo on, the module echoes them back. */
   readonly payload: { readonly after: 'prompt' | 'connect'; readonly length: number } | null;
-  /** ATE0 turns echo off, ATE1 (and factory reset) turn it on; null for any other command. */
+  /**
+   * ATE0 turns echo off, ATE1 (and factory reset) turn it on, also among other basic commands on the same line
+   * (`ATE1V1Q0`: the last one that sets it wins); null for a line that does not set it.
+   */
   readonly setsEcho: boolean | null;
 }
 
@@ -35,7 +38,9 @@ const payloadCommands: Readonly<
 };
 
 const COMMAND = /^AT(?:([+$%^][A-Z0-9_]+)(=\?|\?|=)?(.*))?/i;
-const ECHO_SETTING = /^AT(?:E([01]?)|&F0?|Z0?)$/i;
+/** A line of basic commands only (`ATE1V1Q0`, `AT&F`), each a letter (or & and a letter) and a number. */
+const BASIC_LINE = /^AT((?:&?[A-Z]\d*)+)$/i;
+const BASIC_COMMAND = /(&?[A-Z])(\d*)/gi;
 
 /**
  * Recently parsed lines. A station repeats a small set of command lines (and a captured log even more so), and
@@ -70,7 +75,18 @@ function parseUncached(line: string): CommandInfo {
       if (length > 0 && length <= MAX_DATA_PHASE) payload = { after: found.after, length };
     }
   }
-  const echo = ECHO_SETTING.exec(trimmed);
-  const setsEcho = echo === null ? null : echo[1] !== '0';
-  return { line: trimmed, name, kind, payload, setsEcho };
+  return { line: trimmed, name, kind, payload, setsEcho: echoSetting(trimmed) };
+}
+
+/** What a line of basic commands does to echo: E0 off; E, E1, &F, Z on (the factory default); null if nothing. */
+function echoSetting(line: string): boolean | null {
+  const basic = BASIC_LINE.exec(line)?.[1];
+  if (basic === undefined) return null;
+  let echo: boolean | null = null;
+  for (const [, command = '', arg = ''] of basic.matchAll(BASIC_COMMAND)) {
+    const letter = command.toUpperCase();
+    if (letter === 'E' && (arg === '' || arg === '0' || arg === '1')) echo = arg !== '0';
+    else if ((letter === '&F' || letter === 'Z') && (arg === '' || arg === '0')) echo = true;
+  }
+  return echo;
 }

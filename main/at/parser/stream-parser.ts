@@ -100,18 +100,24 @@ const RECV_PREFIX = [0x2b, 0x51, 0x4d, 0x54, 0x52, 0x45, 0x43, 0x56, 0x3a]; // "
  * +QMTRECV without `<payload_len>`: the payload ends at the first quote that is directly followed by CR or LF.
  * A payload that itself contains `"\r\n` cannot be told apart from its end without waiting for bytes that may
  * never come (the URC is often the last thing on the line), so it is cut there and the rest of it surfaces as
- * `unknown` lines. The station configures `AT+QMTCFG="recv/mode",<idx>,0,1` so that the length is present,
- * and with the length any payload is taken exactly.
+ * lines. Provisioning configures `AT+QMTCFG="recv/mode",<idx>,0,1` so that the length is present, and with the
+ * length any payload is taken exactly. A header is believed only when the evidence allows it (acceptsHeader):
+ * the client's known `msg_len_enable`, the spec's ranges, and maxRecvPayload; so a forged header inside another
+ * message's payload cannot make the parser swallow the port's traffic. A payload that still does not end is
+ * reported through `hold` and given up on the engine's request (abandonHold).
  *
  * Which command an answer belongs to: the noted command, or (captured logs) the one named by the echo. Once echo
  * is known to be on (an echo was seen; ATE0/ATE1 answered OK say otherwise), a newly noted command owns nothing
  * until its own echo arrives, so a late reply to the previous command is reported honestly (a URC, an unknown
- * line, a final) rather than as the new command's response. With echo off, only the names can tell, and do.
+ * line, a final) rather than as the new command's response. With echo off, only the names can tell, and do. (The
+ * engine ties lines to the lines it wrote on its own account too, see main/at/engine/ledger.ts.)
  *
- * Payload phases: with echo on (this command's echo was seen) the module echoes the payload typed after `> `,
- * and exactly that many bytes become one `data` event; with echo off nothing is echoed and nothing is counted.
- * File bytes after CONNECT (AT+QFUPL) are not echoed: they are counted only in a captured log (no noteCommand,
- * the command known from its echo), where the recorder saw the host's bytes too. The prompt event's raw is always `> `; one space after `>` belongs to the prompt.
+ * Payload phases: with echo on the module echoes the payload typed after `> `, and exactly that many bytes
+ * become one `data` event; with echo off nothing is echoed and nothing is counted. Live (ParserOptions.live),
+ * the count starts only when the engine notes the payload it writes (notePayload): a prompt nobody feeds, or a
+ * late echo of an abandoned command, opens no data phase. In a captured log the command named by the echo opens
+ * it, and file bytes after CONNECT (AT+QFUPL, never echoed by the module) are counted too, since the recorder saw
+ * the host's bytes. The prompt event's raw is always `> `; one space after `>` belongs to the prompt.
  */
 export class AtStreamParser {
   private mode = Mode.Line;

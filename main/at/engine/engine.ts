@@ -83,13 +83,6 @@ interface Trap {
   readonly timer: ReturnType<typeof setTimeout> | null;
 }
 
-interface Hold {
-  kind: HoldKind;
-  readonly since: number;
-  notice: ReturnType<typeof setTimeout> | null;
-  readonly limit: ReturnType<typeof setTimeout>;
-}
-
 /**
  * The transaction engine of one port (after Zephyr's modem_chat): AtRequests run one at a time in FIFO order, and
  * every line read is tied to the command line it answers before it may complete anything (see WireLedger): by
@@ -122,7 +115,14 @@ export class AtEngine implements Disposable {
   private echo: 'on' | 'off' | 'unknown' = 'unknown';
   private resync: Resync | null = null;
   private trap: Trap | null = null;
-  private hold: Hold | null = null;
+  /** The payload the parser takes whole now (null: none), and since when. */
+  private holdKind: HoldKind | null = null;
+  private holdSince = 0;
+  /**
+   * One timer watches holds: most last a few milliseconds (a message spanning two reads), so it is not set and
+   * cleared per message; when it fires it looks at the hold of that moment and sets itself again if needed.
+   */
+  private holdTimer: ReturnType<typeof setTimeout> | null = null;
   private portMode: PortMode = 'command';
   private closedReason: string | null = null;
   private readonly redactor = new Redactor();
@@ -310,8 +310,12 @@ export class AtEngine implements Disposable {
     if (this.active !== active) return;
     if (active.timer !== null) clearTimeout(active.timer);
     this.active = null;
-    // Its payload echo will not be waited for any more: the parser must not take the next lines for the rest of it.
-    if (outcome instanceof AtError && this.hold?.kind === 'data') this.dropHold();
+    // Its payload echo will not be waited for any more: the parser must not take the next lines for the rest of it
+    // (told even when no hold was reported yet: the parser gives up only a payload echo it is still counting).
+    if (outcome instanceof AtError && active.payloadSent && active.job.request.payload?.after === 'prompt') {
+      if (this.holdKind === 'data') this.clearHold();
+      this.parser.abandonHold('data');
+    }
     if (this.trap === null) this.portMode = 'command';
     const { job } = active;
     job.signal?.removeEventListener('abort', job.onAbort);
@@ -837,37 +841,44 @@ export class AtEngine implements Disposable {
   /** The parser started or stopped taking a payload whole. */
   private onHold(kind: HoldKind | null): void {
     if (kind === null) {
-      this.clearHold();
+      if (this.holdKind === null) return;
+      this.holdKind = null;
       if (this.trap?.view.cause === 'payload') this.releaseTrap();
       return;
     }
-    if (this.hold !== null) {
-      this.hold.kind = kind;
-      return;
-    }
-    this.hold = {
-      kind,
-      since: Date.now(),
-      // Our own payload's echo is expected to take its time; a message payload that lasts is suspicious.
-      notice: kind === 'data' ? null : setTimeout(() => this.holdNoticed(), this.trapNoticeMs),
-      limit: setTimeout(() => this.holdExpired(), this.trapLimitMs),
-    };
+    if (this.holdKind === null) this.holdSince = Date.now();
+    this.holdKind = kind;
+    // Our own payload's echo is expected to take its time; a message payload that lasts is suspicious.
+    if (this.holdTimer === null) this.watchHold(kind === 'data' ? this.trapLimitMs : this.trapNoticeMs);
   }
 
-  private holdNoticed(): void {
-    const hold = this.hold;
-    if (hold === null) return;
-    hold.notice = null;
+  private watchHold(ms: number): void {
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = null;
+      const kind = this.holdKind;
+      if (kind === null) return;
+      const age = Date.now() - this.holdSince;
+      if (age >= this.trapLimitMs) {
+        this.holdExpired();
+        return;
+      }
+      if (kind !== 'data' && age >= this.trapNoticeMs) this.holdNoticed(kind);
+      const notice = kind !== 'data' && age < this.trapNoticeMs;
+      this.watchHold(Math.max(1, (notice ? this.trapNoticeMs : this.trapLimitMs) - age));
+    }, ms);
+  }
+
+  private holdNoticed(kind: HoldKind): void {
     if (this.trap !== null) return;
     this.enterTrap(
       {
         cause: 'payload',
         detail:
-          hold.kind === 'recv-counted'
+          kind === 'recv-counted'
             ? 'a +QMTRECV message announced more payload bytes than have arrived'
             : 'a +QMTRECV message payload has no end yet',
-        since: hold.since,
-        until: hold.since + this.trapLimitMs,
+        since: this.holdSince,
+        until: this.holdSince + this.trapLimitMs,
       },
       null,
       null,
@@ -882,7 +893,7 @@ export class AtEngine implements Disposable {
 
   /** A payload that did not end within the trap time: make the parser give it up and take the port back. */
   private holdExpired(): void {
-    if (this.hold === null) return;
+    if (this.holdKind === null) return;
     this.dropHold();
     // Answers may have been taken for payload bytes: nothing that was being answered can be followed now.
     this.ledger.lost();
@@ -900,11 +911,9 @@ export class AtEngine implements Disposable {
   }
 
   private clearHold(): void {
-    const hold = this.hold;
-    if (hold === null) return;
-    if (hold.notice !== null) clearTimeout(hold.notice);
-    clearTimeout(hold.limit);
-    this.hold = null;
+    this.holdKind = null;
+    if (this.holdTimer !== null) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
   }
 
   // ---- transcript and health -----------------------------------------------------------------------------

@@ -13,8 +13,8 @@ export interface ParserLink {
   note(line: string): void;
   /** Called just before a payload is written after a prompt, so the parser counts its echo (and nothing else). */
   notePayload(length: number): void;
-  /** Makes the parser give up the payload it is taking whole (the engine's trap time ran out). */
-  abandonHold(): void;
+  /** Makes the parser give up the payload it is taking whole (or only one of kind `only`). */
+  abandonHold(only?: HoldKind): void;
   /** Events in stream order, batched per pushed chunk. */
   readonly onEvents: Event<readonly AtEvent[]>;
   /** The parser started (a kind) or stopped (null) taking a payload whole; told after the events of that chunk. */
@@ -54,8 +54,8 @@ export function inThreadParserLink(parser: AtStreamParser = new AtStreamParser({
       parser.notePayload(length);
       deliver([]);
     },
-    abandonHold() {
-      if (open) deliver(parser.abandonHold());
+    abandonHold(only) {
+      if (open) deliver(parser.abandonHold(only));
     },
     onEvents: events.event,
     onHold: holds.event,

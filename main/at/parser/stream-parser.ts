@@ -199,13 +199,13 @@ export class AtStreamParser {
   }
 
   /**
-   * Gives up the payload being taken (the engine's trap time ran out: it will not end by itself). What was taken is
-   * dropped, reported as one `unknown` event (`abandoned`, without the payload bytes), and the parser reads lines
-   * again from the next byte.
+   * Gives up the payload being taken (the engine's trap time ran out: it will not end by itself), or only a hold of
+   * kind `only`. What was taken is dropped, reported as one `unknown` event (`abandoned`, without the payload
+   * bytes), and the parser reads lines again from the next byte.
    */
-  abandonHold(): AtEvent[] {
+  abandonHold(only?: HoldKind): AtEvent[] {
     const hold = this.hold;
-    if (hold === null) return [];
+    if (hold === null || (only !== undefined && hold !== only)) return [];
     const what = hold === 'data' ? '<payload echo' : `${this.recv?.text ?? '+QMTRECV'}<payload`;
     const target = hold === 'recv-quoted' ? '' : ` of ${this.dataTarget}`;
     const raw = `${what} abandoned after ${this.dataLength}${target} bytes>`;

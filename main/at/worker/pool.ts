@@ -15,11 +15,14 @@ export interface ParserPortHandle {
   note(line: string): void;
   /** Tells the parser the payload about to be written after a prompt (before its bytes are written). */
   notePayload(length: number): void;
-  /** Makes the parser give up the payload it is taking whole (see AtStreamParser.abandonHold). */
-  abandonHold(): void;
+  /** Makes the parser give up the payload it is taking whole, or only one of kind `only` (AtStreamParser.abandonHold). */
+  abandonHold(only?: HoldKind): void;
   /** Events of this port, in order, batched per pushed chunk. */
   readonly onEvents: Event<readonly AtEvent[]>;
-  /** The parser started (a kind) or stopped (null) taking a payload whole; after the events of the same chunk. */
+  /**
+   * The parser started (a kind) or stopped (null) taking a payload whole. A start is told once it has lasted
+   * HOLD_REPORT_MS (most holds are a message spanning two reads, and end well before), an end at once.
+   */
   readonly onHold: Event<HoldKind | null>;
   /**
    * The worker hosting this port died: bytes and notes not yet parsed were lost and the parser starts afresh
@@ -176,8 +179,9 @@ export class ParserPool {
       notePayload: (length) => {
         if (live()) this.post(slot, { type: 'payload', portId, length });
       },
-      abandonHold: () => {
-        if (live()) this.post(slot, { type: 'abandon', portId });
+      abandonHold: (only) => {
+        if (live())
+          this.post(slot, only === undefined ? { type: 'abandon', portId } : { type: 'abandon', portId, only });
       },
       onEvents: state.events.event,
       onHold: state.holds.event,

@@ -13,8 +13,8 @@ export type ToWorker =
   | { readonly type: 'note'; readonly portId: string; readonly line: string }
   /** The engine writes `length` payload bytes after a prompt (AtStreamParser.notePayload). */
   | { readonly type: 'payload'; readonly portId: string; readonly length: number }
-  /** Give up the payload being taken whole (AtStreamParser.abandonHold). */
-  | { readonly type: 'abandon'; readonly portId: string }
+  /** Give up the payload being taken whole, or only one of kind `only` (AtStreamParser.abandonHold). */
+  | { readonly type: 'abandon'; readonly portId: string; readonly only?: HoldKind }
   | { readonly type: 'close'; readonly portId: string };
 
 export type FromWorker =
@@ -60,8 +60,12 @@ export function parseToWorker(value: unknown): ToWorker | null {
       return options === undefined ? { type: 'open', portId } : { type: 'open', portId, options };
     }
     case 'close':
-    case 'abandon':
       return { type: value.type, portId };
+    case 'abandon': {
+      if (value.only === undefined) return { type: 'abandon', portId };
+      const only = HOLDS.find((h) => h !== null && h === value.only);
+      return only == null ? null : { type: 'abandon', portId, only };
+    }
     case 'bytes':
       return value.chunk instanceof Uint8Array ? { type: 'bytes', portId, chunk: value.chunk } : null;
     case 'note':

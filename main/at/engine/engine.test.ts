@@ -7,7 +7,7 @@ import { AtEngine, type AtEngineOptions, type UrcNotice } from './engine';
 import type { PortHealth } from './health';
 import { inThreadParserLink, type ParserLink } from './parser-link';
 import { PROBES } from './probes';
-import { ScriptedTransport, type ScriptStep } from './scripted-transport';
+import { ScriptedTransport, type ScriptStep } from './fixtures/scripted-transport';
 import type { TranscriptEntry } from './transcript';
 
 const SECRET = 'wN9Y6pZSIly7Exa5qVzcmigEGO4kAazZ';

@@ -2,7 +2,7 @@ import mqtt from 'mqtt-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeScriptedBrokers, scriptedBroker } from './fixtures/scripted-broker';
 import { bootInProcess, OK, urc } from '../test-module';
-import { connectRequest, openPlain, recordedSession } from './session-fixture';
+import { connectRequest, openPlain, recordedSession } from './fixtures/session';
 import { createMqttClientSession } from './session';
 import type { PacketReport } from './types';
 

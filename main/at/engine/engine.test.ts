@@ -301,20 +301,22 @@ describe.each([1, 8, 64])('AtEngine with replies in %i-byte chunks', (chunkSize)
     expect((await engine.run(at.ati())).model).toBe('EC200U');
   });
 
-  it('fails an answer damaged by noise as bad-response (echo on), and the next command needs no resync', async () => {
+  it('fails an answer damaged by noise as bad-response (echo on), and proves the port before the next', async () => {
     const { port, engine } = cleanRig(chunkSize);
     port.script(
       echoed(
         'AT+QMTOPEN?',
         '\r\n+QMTOPEN: 0,"a.example",1883\r\n\x7f\x13+QMTOPEN: 1,"b.exam\xffple",1883\r\n\r\nOK\r\n',
       ),
+      echoed(PROBE),
       echoed('AT+QMTOPEN?', '\r\n+QMTOPEN: 0,"a.example",1883\r\n\r\nOK\r\n'),
     );
     const error = (await failure(engine.run(at.qmtopenQuery()))) as AtError;
     expect(error.code).toBe('bad-response');
     expect(error.message).toContain('damaged');
     expect(await engine.run(at.qmtopenQuery())).toEqual([{ clientIdx: 0, host: 'a.example', port: 1883 }]);
-    expect(port.writes.filter((w) => PROBES.includes(w.trim()))).toHaveLength(1);
+    expect(port.writes.filter((w) => PROBES.includes(w.trim()))).toHaveLength(2);
+    expect(port.mismatches).toEqual([]);
   });
 
   it('fails an answer damaged by noise as bad-response with echo off too', async () => {
@@ -630,11 +632,31 @@ describe('data inputs (issue 8, item 2)', () => {
     engine.onUrc('+QMTRECV', (event) => messages.push(event));
     // msg_len_enable 0 (the default): `x"\r\nCONNECT\r\n` and a stray `> ` cut the payload short.
     port.send('\r\n+QMTRECV: 0,1,"t","x"\r\nCONNECT\r\n"\r\n\r\n> ');
-    port.script(echoed('AT+CSQ', '\r\n+QMTRECV: 0,2,"t","y"\r\nCONNECT\r\n"\r\n\r\n+CSQ: 8,99\r\n\r\nOK\r\n'));
+    port.script(echoed('AT+CSQ', '\r\n+CSQ: 8,99\r\n\r\nOK\r\n'));
     expect(await engine.run(at.csq())).toMatchObject({ rssi: 8 });
+    // Even while a command is answered: no data phase, no trap, nothing written.
+    port.script(echoed('AT+CGSN', '\r\n+QMTRECV: 0,2,"t",7,"CONNECT"\r\n\r\n> \r\n864475040000017\r\n\r\nOK\r\n'));
+    expect(await engine.run(at.cgsn())).toBe('864475040000017');
     expect(engine.health.state).toBe('ok');
     expect(engine.mode).toBe('command');
     expect(messages).toHaveLength(2);
+    expect(port.mismatches).toEqual([]);
+  });
+
+  it('a length-less message during an answer puts it in doubt: its payload may pose as the answer', async () => {
+    const { port, engine } = cleanRig(8);
+    // The payload `x"\r\nOK\r\n` of a message without a length: its tail reads as an OK for the command, and the
+    // real final (ERROR) comes after it. The port is proven again before the next command.
+    port.script(
+      echoed('AT+QMTCFG="version",0,4', '\r\n+QMTRECV: 0,1,"t","x"\r\nOK\r\n"\r\n\r\nERROR\r\n'),
+      echoed(PROBE),
+    );
+    expect(await code(engine.run(at.qmtcfg(0, { name: 'version', vsn: 4 })))).toBe('bad-response');
+    await flush();
+    expect(engine.health.clean).toBe(true);
+    // A message with its length cannot pose as anything: the answer stands.
+    port.script(echoed('AT+QMTCFG="version",0,4', '\r\n+QMTRECV: 0,2,"t",9,"x"\r\nOK\r\n"\r\n\r\nOK\r\n'));
+    await engine.run(at.qmtcfg(0, { name: 'version', vsn: 4 }));
     expect(port.mismatches).toEqual([]);
   });
 

@@ -509,8 +509,14 @@ export class AtEngine implements Disposable {
         this.routeUrc(event);
         return;
       case 'recv':
-        if (!event.solicited) this.routeUrc(event);
-        else this.answerLine(event);
+        if (event.solicited) {
+          this.answerLine(event);
+          return;
+        }
+        // Without a length its payload ends at the first `"` CR LF: if it went on, the rest is read as lines and
+        // may pose as the answer of the command in flight (`x"\r\nOK\r\n`). Under doubt that answer is an error.
+        if (event.payloadLength === null) this.suspect('a message without a length arrived meanwhile');
+        this.routeUrc(event);
         return;
       case 'response':
         this.answerLine(event);
@@ -611,14 +617,17 @@ export class AtEngine implements Disposable {
       if (entry.probe) this.echo = 'on';
       else if (entry.info.setsEcho !== null) this.echo = entry.info.setsEcho ? 'on' : 'off';
     }
-    if (active !== null && entry === active.entry) {
+    const own = active !== null && entry === active.entry;
+    if (own) {
       this.recordEvent(event);
       this.finalResult(active, event);
     } else {
       this.recordEvent(event, entry.probe ? 'resync' : 'stale');
     }
     if (this.trap !== null && this.trap.entry === entry) this.releaseTrap();
-    if (this.ledger.size === 0 && !this.clean) this.proven();
+    // A late line's tied final that leaves nothing outstanding proves the port clean (the command in flight was
+    // written on a clean port; if its own answer is in doubt, finalResult made the port unclean on purpose).
+    if (!own && this.ledger.size === 0 && !this.clean) this.proven();
   }
 
   private finalResult(active: Active, final: FinalEvent): void {
@@ -634,7 +643,9 @@ export class AtEngine implements Disposable {
       return;
     }
     if (active.doubt !== null) {
+      // The final itself may be the forgery (a payload's `OK`), with the real one still to come: prove the port.
       this.untiedAnswers++;
+      this.unclean();
       this.emitHealth();
       this.settle(active, new AtResponseError(`${request.redacted}: its answer arrived damaged (${active.doubt})`));
       return;

@@ -39,6 +39,31 @@ const COMMANDS: readonly Command[] = [
 ];
 const FILES = [{ name: 'UFS:ca.pem', size: 12 }];
 
+/**
+ * Line noise: random bytes, CR and LF included, where every piece between line ends holds a byte that is not
+ * text (a control byte), as bit errors on a UART give. (Printable bytes that happen to form a plausible line can
+ * only be caught by a parse function that is strict about the lines it expects.)
+ */
+const lineNoise = fc
+  .array(
+    fc.tuple(
+      fc.uint8Array({ maxLength: 10 }).map((bytes) => bytes.filter((b) => b !== 0x0d && b !== 0x0a)),
+      fc.constantFrom(0x00, 0x01, 0x08, 0x13, 0x1a, 0x1b, 0x7f),
+      fc.nat(10),
+      fc.constantFrom('\r\n', '\r', '\n', ''),
+    ),
+    { minLength: 1, maxLength: 3 },
+  )
+  .map((pieces) =>
+    Uint8Array.from(
+      pieces.flatMap(([bytes, control, at, end]) => {
+        const piece = [...bytes];
+        piece.splice(Math.min(at, piece.length), 0, control);
+        return [...piece, ...Array.from(end, (c) => c.charCodeAt(0))];
+      }),
+    ),
+  );
+
 const faultArbitrary = fc.record({
   late: fc.dictionary(
     fc.constantFrom(...COMMANDS.map((c) => c.name).filter((n) => n !== '')),
@@ -48,7 +73,7 @@ const faultArbitrary = fc.record({
   drop: fc.subarray(['+CSQ', '+CGSN', 'I', '+QCCID', '+CIMI']),
   /** Noise bursts, each this many ms after the sequence starts. */
   noise: fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: 6 }),
-  garbage: fc.uint8Array({ minLength: 1, maxLength: 24 }),
+  garbage: lineNoise,
 });
 
 const sequenceArbitrary = fc.array(

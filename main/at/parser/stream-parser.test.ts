@@ -354,6 +354,23 @@ describe('a live port (the engine notes what it writes)', () => {
     expect(out[0]).toMatchObject({ reason: 'overlong' });
   });
 
+  it('reads a line that is not text (invalid UTF-8) or only blanks as noise, and UTF-8 text as text', () => {
+    const parser = live();
+    parser.noteCommand('AT+QGMR');
+    const bytes = new Uint8Array([0x0d, 0x0a, 0xff, 0xfe, 0x41, 0x0d, 0x0a, 0x20, 0x20, 0x0d, 0x0a]);
+    expect(parser.push(bytes)).toEqual([
+      { kind: 'unknown', raw: '\ufffd\ufffdA', reason: 'binary' },
+      { kind: 'unknown', raw: '  ', reason: 'unparsed' },
+    ]);
+    expect(events(parser, '\r\n+QMTRECV: 1,4\r\n\r\nRevisión: EC200U\r\n\r\nOK\r\n')).toEqual([
+      urc('+QMTRECV: 1,4', ['1', '4']),
+      response('Revisión: EC200U', []),
+      ok,
+    ]);
+    // A captured log keeps such a line as the recorder saw it.
+    expect(new AtStreamParser().push(bytes)[0]).toMatchObject({ kind: 'unknown', reason: 'unparsed' });
+  });
+
   it('abandons a payload on request: one unknown event without the payload, then lines again', () => {
     const parser = live();
     expect(events(parser, '\r\n+QMTRECV: 0,1,"t",1000,"secret-ish payload')).toEqual([]);

@@ -3,7 +3,7 @@ import { classifyLine } from './classify-line';
 import { MAX_DATA_PHASE, parseCommandLine, type CommandInfo } from './command-info';
 import { splitParams } from './split-params';
 import { parseRecvHeader, type RecvHeader } from './recv-header';
-import { decodeText, escapeBytes, hasControlBytes } from './text';
+import { decodeText, escapeBytes, lineBytes } from './text';
 
 /** Longest ordinary line kept; a longer one is reported as `unknown` / `overlong` and skipped to its end. */
 export const MAX_LINE = 4096;
@@ -534,8 +534,15 @@ export class AtStreamParser {
       out.push({ kind: 'unknown', raw: escapeBytes(bytes, start, end), reason: 'unparsed' });
       return;
     }
-    if (hasControlBytes(bytes, start, end)) {
+    // Live, a line that is not text (invalid UTF-8) or only blanks is noise: no module sends one, and taken as a
+    // bare response it would pass for an answer (a captured log keeps it as the recorder saw it).
+    const kind = lineBytes(bytes, start, end);
+    if (kind === 'control' || (this.live && kind === 'not-utf8')) {
       out.push({ kind: 'unknown', raw: escapeBytes(bytes, start, end), reason: 'binary' });
+      return;
+    }
+    if (this.live && kind === 'blank') {
+      out.push({ kind: 'unknown', raw: decodeText(bytes, start, end), reason: 'unparsed' });
       return;
     }
     const cmd = this.current();

@@ -715,6 +715,25 @@ describe('data inputs (issue 8, item 2)', () => {
     expect(port.mismatches).toEqual([]);
   });
 
+  it('a long message still arriving (a slow line) is not a trap; one that stops arriving is', async () => {
+    const { port, engine } = cleanRig(8);
+    port.script(echoed('AT'));
+    await engine.run(at.at());
+    const states: string[] = [];
+    engine.onHealth((health) => states.push(health.state));
+    port.send('\r\n+QMTRECV: 0,9,"t",100,"');
+    for (let i = 0; i < 9; i++) {
+      await vi.advanceTimersByTimeAsync(TRAP.noticeMs / 2);
+      port.send('0123456789');
+    }
+    expect(states).toEqual([]);
+    await vi.advanceTimersByTimeAsync(TRAP.noticeMs);
+    expect(states).toEqual(['trapped']);
+    port.send('0123456789"\r\n');
+    await flush();
+    expect(states).toEqual(['trapped', 'ok']);
+  });
+
   it('a message that ends before the notice time never shows as a trap', async () => {
     const { port, engine } = cleanRig(8);
     port.script(echoed('AT'));

@@ -118,6 +118,8 @@ export class AtEngine implements Disposable {
   /** The payload the parser takes whole now (null: none), and since when. */
   private holdKind: HoldKind | null = null;
   private holdSince = 0;
+  /** When bytes last came in: a hold that still receives bytes is a payload on its way, not a trap (yet). */
+  private lastDataAt = 0;
   /**
    * One timer watches holds: most last a few milliseconds (a message spanning two reads), so it is not set and
    * cleared per message; when it fires it looks at the hold of that moment and sets itself again if needed.
@@ -148,7 +150,12 @@ export class AtEngine implements Disposable {
     this.resyncOptions = options.resync ?? {};
     this.trapLimitMs = positive(options.trap?.limitMs, 30_000, 'trap.limitMs');
     this.trapNoticeMs = positive(options.trap?.noticeMs, 1_000, 'trap.noticeMs');
-    this.store.add(this.transport.onData((chunk) => this.parser.push(chunk)));
+    this.store.add(
+      this.transport.onData((chunk) => {
+        this.lastDataAt = Date.now();
+        this.parser.push(chunk);
+      }),
+    );
     this.store.add(this.transport.onClose((error) => this.shutDown(error ? error.message : 'the port was closed')));
     this.store.add(
       this.parser.onEvents((events) => {
@@ -863,19 +870,25 @@ export class AtEngine implements Disposable {
     if (this.holdTimer === null) this.watchHold(kind === 'data' ? this.trapLimitMs : this.trapNoticeMs);
   }
 
+  /**
+   * Looks at the hold after `ms`: past the trap time it is given up; a message payload that has lasted noticeMs
+   * with no byte arriving for noticeMs shows as a trap (one still arriving, a long message on a slow line, does not).
+   */
   private watchHold(ms: number): void {
     this.holdTimer = setTimeout(() => {
       this.holdTimer = null;
       const kind = this.holdKind;
       if (kind === null) return;
-      const age = Date.now() - this.holdSince;
+      const now = Date.now();
+      const age = now - this.holdSince;
       if (age >= this.trapLimitMs) {
         this.holdExpired();
         return;
       }
-      if (kind !== 'data' && age >= this.trapNoticeMs) this.holdNoticed(kind);
-      const notice = kind !== 'data' && age < this.trapNoticeMs;
-      this.watchHold(Math.max(1, (notice ? this.trapNoticeMs : this.trapLimitMs) - age));
+      const wait = Math.max(this.trapNoticeMs - age, this.trapNoticeMs - (now - this.lastDataAt));
+      if (kind !== 'data' && this.trap === null && wait <= 0) this.holdNoticed(kind);
+      const noticing = kind !== 'data' && this.trap === null && wait > 0;
+      this.watchHold(Math.max(1, noticing ? wait : this.trapLimitMs - age));
     }, ms);
   }
 

@@ -16,7 +16,7 @@ interface Hosted {
  * reads and ends a few milliseconds later: reporting each would double the messages a busy port sends. The
  * engine's trap timers count in seconds, so a report this late changes nothing there.
  */
-export const HOLD_REPORT_MS = 50;
+export const HOLD_REPORT_MS = 250;
 
 const NO_EVENTS: AtEvent[] = [];
 

@@ -77,6 +77,8 @@ try {
   histogram.disable();
   const elapsed = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
+  // While the traffic flows (once the feeder stops mid-message, a message left unfinished is rightly a trap).
+  const healthy = engines.filter((engine) => engine.health.state === 'ok').length;
 
   feeder.stdin.end();
   await new Promise((resolve) => feeder.once('exit', resolve));
@@ -96,7 +98,6 @@ try {
     `  event-loop delay  p50 ${ms(histogram.percentile(50))} ms  p99 ${ms(histogram.percentile(99))} ms  max ${ms(histogram.max)} ms`,
   );
   console.log(`  main-thread CPU   ${(((cpu.user + cpu.system) / 1e6 / elapsed) * 100).toFixed(0)} % of one core`);
-  const healthy = engines.filter((engine) => engine.health.state === 'ok').length;
   console.log(`  engines healthy   ${healthy}/${engines.length}`);
 } finally {
   for (const engine of engines) engine.dispose();

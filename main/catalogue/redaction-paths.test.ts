@@ -93,7 +93,8 @@ const helpers = new Set([
   'forClient',
   'linkDropped',
   'isFinalPacketResult',
-  'deliveryTimeoutMs',
+  'isRetransmission',
+  'packetBudgetMs',
   'clientIndex',
   'qos',
 ]);

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { formatIssue, loadProfile } from '../provisioning';
+import { isoWithOffset } from '../reports';
 import { loadManifest, ManifestError, toCredentialInputs } from '../provisioning/manifest';
 import {
   openSqliteStore,
@@ -249,17 +250,4 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)];
-}
-
-/** ISO 8601 in local time with its UTC offset (`2026-11-30T09:12:03.123+01:00`). */
-export function isoWithOffset(ms: number): string {
-  const date = new Date(ms);
-  const offset = -date.getTimezoneOffset();
-  const pad = (value: number, size = 2): string => String(Math.abs(value)).padStart(size, '0');
-  const sign = offset >= 0 ? '+' : '-';
-  return (
-    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:` +
-    `${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}` +
-    `${sign}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`
-  );
 }

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { redactLine } from '../core/redact';
 import { exportReport, parseTime, ReportError, TimeSyntaxError } from '../reports';
 import { DATABASE_FILE_NAME, openSqliteStore, resolveDataDir, StoreError, type HistoryQuery } from '../store';
 import type { CommandRegistrar } from './registrar';
@@ -120,7 +119,7 @@ async function report(flags: ReportFlags): Promise<{ rows: number; file: string;
   }
   const store = await openSqliteStore({ dataDir });
   try {
-    const written = await exportReport(store.history, wanted, flags.out, { redact: redactLine });
+    const written = await exportReport(store.history, wanted, flags.out);
     return written.rows > 0
       ? written
       : { ...written, note: `no unit was recorded in ${what} in ${dataDir}: the file has the header only` };

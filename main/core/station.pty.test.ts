@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ModuleInfo } from '../../shared/contract';
 import * as commands from '../at/commands';
 import { AtEngine } from '../at/engine';
+import { PROBES } from '../at/engine/probes';
 import { ParserPool } from '../at/worker/pool';
 import { startPtyUnit, type PtyUnit } from '../testing/pty-unit';
 import { SerialTransport } from '../transport/serial';
@@ -101,10 +102,11 @@ describe('one unit, many talkers (issue 7 acceptance)', () => {
       'AT+QMTCFG="version",0',
     ]);
 
-    // On the wire: identification's probes and reads, then A, then the script's three commands and B (in either
-    // order: both asked at once), with nothing of one holder between the lines of another.
+    // On the wire: identification's probes (the engine's resynchronising probes and the boot `AT`) and reads,
+    // then A, then the script's three commands and B (in either order: both asked at once), with nothing of one
+    // holder between the lines of another.
     const lines = commandLines(unit);
-    const probes = lines.findIndex((line) => line !== 'AT');
+    const probes = lines.findIndex((line) => line !== 'AT' && !PROBES.includes(line));
     expect(probes).toBeGreaterThan(0);
     expect(lines.slice(probes, probes + 5)).toEqual(['ATI', 'AT+CGSN', 'AT+QCCID', 'AT+CIMI', 'AT+CSQ']);
     const scriptLines = ['AT+QMTCFG="keepalive",0,60', 'AT+QMTCFG="keepalive",0', 'AT+QMTCFG="version",0'];

@@ -274,6 +274,11 @@ function healthView(health: PortHealth): PortHealthView {
       };
     case 'unresponsive':
       return { state: 'unresponsive', detail: 'the module does not answer AT' };
+    case 'trapped':
+      return {
+        state: 'trapped',
+        detail: `${health.trap?.detail ?? 'the module holds a data input nobody asked for'}; the station takes the port back by ${new Date(health.trap?.until ?? Date.now()).toISOString()} at the latest`,
+      };
     case 'closed':
       return { state: 'closed', detail: health.closedReason ?? 'the port is closed' };
   }

@@ -28,7 +28,10 @@ export const basicHandlers: HandlerTable = {
     ctx.state.echo = command.basicArg === '1';
     return OK;
   },
+  // Verbose result codes and result codes on are the modes the station relies on; numeric (ATV0) and quiet
+  // (ATQ1) modes are not modelled, so they are refused rather than silently ignored.
   V: (command) => (command.basicArg === '' || command.basicArg === '1' ? OK : ERROR),
+  Q: (command) => (command.basicArg === '' || command.basicArg === '0' ? OK : ERROR),
   Z: () => OK,
   '&F': () => OK,
   '&W': () => OK,

@@ -49,25 +49,33 @@ export function splitParams(text: string): Param[] {
   }
 }
 
-/** Parses a line without its CR. Returns null when the line does not start with AT (modules ignore it). */
-export function parseCommandLine(line: string): ParsedCommand | null {
+/**
+ * Parses a line without its CR into the commands it holds: one extended command (`AT+QMTCFG=...`), or one or more
+ * basic commands written together as V.250 allows (`ATE1V1Q0`: echo on, verbose results, results on). Returns null
+ * when the line does not start with AT (modules ignore it).
+ */
+export function parseCommandLine(line: string): readonly ParsedCommand[] | null {
   if (!/^at/i.test(line)) return null;
   const body = line.slice(2);
-  if (body.length === 0) return { name: '', form: 'exec', params: [], basicArg: '' };
+  if (body.length === 0) return [{ name: '', form: 'exec', params: [], basicArg: '' }];
   const extended = /^([+&][A-Za-z][A-Za-z0-9]*)(.*)$/s.exec(body);
   if (extended && body.startsWith('+')) {
     const name = (extended[1] ?? '').toUpperCase();
     const rest = extended[2] ?? '';
-    if (rest === '') return { name, form: 'exec', params: [], basicArg: '' };
-    if (rest === '?') return { name, form: 'read', params: [], basicArg: '' };
-    if (rest === '=?') return { name, form: 'test', params: [], basicArg: '' };
-    if (rest.startsWith('=')) return { name, form: 'write', params: splitParams(rest.slice(1)), basicArg: '' };
+    if (rest === '') return [{ name, form: 'exec', params: [], basicArg: '' }];
+    if (rest === '?') return [{ name, form: 'read', params: [], basicArg: '' }];
+    if (rest === '=?') return [{ name, form: 'test', params: [], basicArg: '' }];
+    if (rest.startsWith('=')) return [{ name, form: 'write', params: splitParams(rest.slice(1)), basicArg: '' }];
     throw new ParamSyntaxError('bad command form');
   }
-  // Basic commands: one letter (or & + letter) and an optional numeric argument.
-  const basic = /^(&?[A-Za-z])(\d*)$/.exec(body);
-  if (!basic) throw new ParamSyntaxError('bad basic command');
-  return { name: (basic[1] ?? '').toUpperCase(), form: 'exec', params: [], basicArg: basic[2] ?? '' };
+  // Basic commands: one letter (or & + letter) and an optional numeric argument each, any number in a row.
+  if (!/^(?:&?[A-Za-z]\d*)+$/.test(body)) throw new ParamSyntaxError('bad basic command');
+  return [...body.matchAll(/(&?[A-Za-z])(\d*)/g)].map((m) => ({
+    name: (m[1] ?? '').toUpperCase(),
+    form: 'exec',
+    params: [],
+    basicArg: m[2] ?? '',
+  }));
 }
 
 /** Reads parameters by position with the checks every handler needs; throws ParamSyntaxError on a bad one. */

@@ -1,5 +1,6 @@
+import { DisposableStore, type Disposable } from '../base';
 import { TransportSignals } from '../transport/signals';
-import type { ByteTransport, Disposable } from '../transport/types';
+import type { ByteTransport } from '../transport/types';
 import type { VirtualModule } from './virtual-module';
 
 /**
@@ -10,19 +11,15 @@ import type { VirtualModule } from './virtual-module';
 export class InProcessTransport implements ByteTransport {
   readonly id: string;
   private readonly signals = new TransportSignals();
-  private readonly subscriptions: Disposable[];
+  private readonly subscriptions = new DisposableStore();
 
   constructor(
     private readonly module: VirtualModule,
     id?: string,
   ) {
     this.id = id ?? `virtual:${module.identity.imei}`;
-    this.subscriptions = [
-      module.onOutput((bytes) => {
-        this.signals.data(bytes);
-      }),
-      module.onUnplug(() => this.shut(new Error(`${this.id}: device unplugged`))),
-    ];
+    this.subscriptions.add(module.onOutput((bytes) => this.signals.data(bytes)));
+    this.subscriptions.add(module.onUnplug(() => this.shut(new Error(`${this.id}: device unplugged`))));
   }
 
   get isOpen(): boolean {
@@ -57,7 +54,7 @@ export class InProcessTransport implements ByteTransport {
 
   private shut(error: Error | undefined): void {
     if (this.signals.closed) return;
-    for (const s of this.subscriptions) s.dispose();
+    this.subscriptions.dispose();
     this.signals.close(error);
   }
 }

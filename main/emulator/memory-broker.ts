@@ -1,3 +1,4 @@
+import { Emitter, type Event } from '../base';
 import type {
   ConnectRequest,
   ConnectResult,
@@ -54,7 +55,7 @@ export class MemoryBroker {
   readonly published: PublishedMessage[] = [];
   private readonly sessions = new Set<MemorySession>();
   private readonly retained = new Map<string, PublishedMessage>();
-  private readonly publishListeners = new Set<(m: PublishedMessage) => void>();
+  private readonly publishes = new Emitter<PublishedMessage>('broker.publish');
 
   readonly createSession: MqttClientSessionFactory = (clientIdx, events) => new MemorySession(this, clientIdx, events);
 
@@ -69,10 +70,8 @@ export class MemoryBroker {
     for (const session of [...this.sessions]) if (session.clientId === clientId) session.pingFailed();
   }
 
-  onPublish(listener: (m: PublishedMessage) => void): () => void {
-    this.publishListeners.add(listener);
-    return () => this.publishListeners.delete(listener);
-  }
+  /** Every PUBLISH that reaches the broker, as it arrives. */
+  readonly onPublish: Event<PublishedMessage> = this.publishes.event;
 
   /** @internal */
   attach(session: MemorySession): void {
@@ -95,7 +94,7 @@ export class MemoryBroker {
   /** @internal */
   route(message: PublishedMessage): void {
     this.published.push(message);
-    for (const listener of this.publishListeners) listener(message);
+    this.publishes.fire(message);
     if (message.retain) {
       if (message.payload.length === 0) this.retained.delete(message.topic);
       else this.retained.set(message.topic, message);

@@ -119,3 +119,36 @@ describe('power-up and framing', () => {
     expect(module.internalErrors).toBe(0);
   });
 });
+
+describe('restart by command', () => {
+  it('answers AT+CFUN=1,1 with OK first, then restarts: RDY and the boot URCs follow, settings are lost', async () => {
+    const { host } = await boot();
+    expect(await host.command('ATE0')).toBe('ATE0\r\r\nOK\r\n');
+    expect(await host.command('AT+CMEE=2')).toBe('\r\nOK\r\n');
+    await host.send('AT+CFUN=1,1\r');
+    const restart = await host.until('+QIND: SMS DONE\r\n');
+    expect(restart).toBe(
+      '\r\nOK\r\n\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n\r\n+QIND: SMS DONE\r\n',
+    );
+    // After the restart echo is on again and AT+CMEE is back to its default.
+    expect(await host.command('AT+CMEE?')).toBe('AT+CMEE?\r\r\n+CMEE: 1\r\n\r\nOK\r\n');
+  });
+});
+
+describe('several basic commands on one line (V.250)', () => {
+  it('runs ATE1V1Q0 in any order and case, one OK for the line; echo comes back on', async () => {
+    const { host } = await boot();
+    expect(await host.command('ATE0')).toBe('ATE0\r\r\nOK\r\n');
+    expect(await host.command('ATE1V1Q0')).toBe('\r\nOK\r\n');
+    expect(await host.command('atq0e1v1')).toBe('atq0e1v1\r\r\nOK\r\n');
+    expect(await host.command('ATV1Q0E1')).toBe('ATV1Q0E1\r\r\nOK\r\n');
+    expect(await host.command('ATE1I')).toMatch(/^ATE1I\r\r\nQuectel\r\n/);
+  });
+
+  it('ends the line at the first failing command: modes the emulator does not model are refused', async () => {
+    const { host } = await boot();
+    expect(await host.command('ATQ1')).toBe('ATQ1\r\r\nERROR\r\n');
+    expect(await host.command('ATV0')).toBe('ATV0\r\r\nERROR\r\n');
+    expect(await host.command('ATE1X')).toBe('ATE1X\r\r\nERROR\r\n');
+  });
+});

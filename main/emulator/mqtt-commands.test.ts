@@ -238,6 +238,25 @@ describe('AT+QMTPUBEX', () => {
   });
 });
 
+describe('leaving a `> ` input with ESC', () => {
+  it('ESC ends the input without publishing: ERROR, then the module takes commands again', async () => {
+    const { host, broker } = await boot();
+    await connect(host);
+    expect(await host.command('AT+QMTPUBEX=0,0,0,0,"t",10')).toBe('\r\n> ');
+    await host.send('abc\x1b');
+    expect(await host.until(ERR)).toBe(ERR);
+    expect(await host.command('AT')).toBe(OK);
+    expect(broker.published).toEqual([]);
+  });
+
+  it('an upload after CONNECT takes ESC as file data', async () => {
+    const { host } = await boot();
+    expect(await host.command('AT+QFUPL="UFS:esc.bin",2,5')).toBe('\r\nCONNECT\r\n');
+    await host.send('\x1b!');
+    expect(await host.until(OK)).toMatch(/^\r\n\+QFUPL: 2,[0-9a-f]+\r\n\r\nOK\r\n$/);
+  });
+});
+
 describe('incoming messages', () => {
   it('+QMTRECV without length: payload with quotes, commas and CR LF is not escaped', async () => {
     const { host, broker } = await boot();

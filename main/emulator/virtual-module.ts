@@ -1,5 +1,6 @@
+import { Emitter, type Disposable } from '../base';
 import { basicHandlers } from './basics';
-import { ParamSyntaxError, parseCommandLine, Params } from './command-line';
+import { ParamSyntaxError, parseCommandLine, Params, type ParsedCommand } from './command-line';
 import { cmeText } from './cme-text';
 import type { CommandContext, HandlerTable } from './context';
 import { matchesCommand, NO_FAULTS, type FaultPlan } from './faults';
@@ -38,9 +39,7 @@ export interface VirtualModuleOptions {
   readonly now?: () => number;
 }
 
-export interface Disposable {
-  dispose(): void;
-}
+export type { Disposable } from '../base';
 
 type Power = 'off' | 'booting' | 'ready' | 'unplugged';
 
@@ -55,6 +54,7 @@ const HANDLERS: HandlerTable = {
 const CR = 0x0d;
 const LF = 0x0a;
 const BACKSPACE = 0x08;
+const ESC = 0x1b;
 const MAX_LINE = 4096;
 const BOOT_URCS = ['+CFUN: 1', '+CPIN: READY', '+QUSIM: 1', '+QIND: SMS DONE'];
 
@@ -73,8 +73,8 @@ export class VirtualModule {
   private readonly output: PacedOutput;
   /** The receive side of the UART: host bytes reach the command interpreter no faster than the wire carries them. */
   private readonly wireIn: PacedOutput;
-  private readonly outputListeners = new Set<(bytes: Uint8Array) => void>();
-  private readonly unplugListeners = new Set<() => void>();
+  private readonly outputEmitter = new Emitter<Uint8Array>('module.output');
+  private readonly unplugEmitter = new Emitter<undefined>('module.unplug');
   private readyWaiters: (() => void)[] = [];
   private booted = false;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -96,9 +96,7 @@ export class VirtualModule {
     this.baud = options.baud ?? 115200;
     this.faultPlan = options.faults ?? NO_FAULTS;
     this.delayRandom = seededRandom(Number(this.identity.imei.slice(-8)));
-    this.output = new PacedOutput((bytes) => {
-      for (const listener of this.outputListeners) listener(bytes);
-    }, this.baud);
+    this.output = new PacedOutput((bytes) => this.outputEmitter.fire(bytes), this.baud);
     this.wireIn = new PacedOutput((bytes) => this.accept(bytes), this.baud);
     this.context = {
       state: this.state,
@@ -107,7 +105,7 @@ export class VirtualModule {
       hostMap: options.hostMap ?? new Map(),
       sessionFactory: options.sessionFactory,
       now: options.now ?? Date.now,
-      reboot: () => this.reboot(),
+      reboot: () => this.rebootAfterReply(),
     };
   }
 
@@ -129,14 +127,12 @@ export class VirtualModule {
   }
 
   onOutput(listener: (bytes: Uint8Array) => void): Disposable {
-    this.outputListeners.add(listener);
-    return { dispose: () => this.outputListeners.delete(listener) };
+    return this.outputEmitter.event(listener);
   }
 
   /** Fired once when the module is unplugged (the transport must vanish too). */
   onUnplug(listener: () => void): Disposable {
-    this.unplugListeners.add(listener);
-    return { dispose: () => this.unplugListeners.delete(listener) };
+    return this.unplugEmitter.event(() => listener());
   }
 
   /** Powers the module on: RDY after the boot delay, then the SIM and SMS URCs. */
@@ -173,12 +169,24 @@ export class VirtualModule {
     this.boot();
   }
 
+  /**
+   * AT+CFUN=1,1: the final result leaves the UART first, then the module restarts (RDY and the boot URCs follow).
+   * Restarting at once would drop the OK still queued on the wire.
+   */
+  private rebootAfterReply(): void {
+    const generation = this.generation;
+    void this.output.drained().then(() => {
+      if (generation === this.generation) this.reboot();
+    });
+  }
+
   /** The USB cable is pulled: everything stops, listeners of `onUnplug` tear the transport down. */
   unplug(): void {
     if (this.power === 'unplugged') return;
     this.powerDown();
     this.power = 'unplugged';
-    for (const listener of [...this.unplugListeners]) listener();
+    this.unplugEmitter.fire(undefined);
+    this.unplugEmitter.dispose();
   }
 
   /** Line noise: bytes that are no response at all, sent between whatever else is going out. */
@@ -203,8 +211,8 @@ export class VirtualModule {
   dispose(): void {
     this.powerDown();
     this.power = 'unplugged';
-    this.outputListeners.clear();
-    this.unplugListeners.clear();
+    this.outputEmitter.dispose();
+    this.unplugEmitter.dispose();
   }
 
   private powerDown(): void {
@@ -316,25 +324,37 @@ export class VirtualModule {
     return { line, rest: chunk.subarray(i) };
   }
 
-  /** Takes bytes of a `> ` or CONNECT input; returns what is left of the chunk. */
+  /**
+   * Takes bytes of a `> ` or CONNECT input; returns what is left of the chunk. ESC (0x1B) during a `> ` input
+   * leaves it without sending anything (answered ERROR); an upload after CONNECT takes every byte as file data.
+   */
   private feedInput(input: PendingInput, chunk: Buffer): Buffer {
     const take = Math.min(chunk.length, input.outcome.length - input.received);
-    const part = chunk.subarray(0, take);
+    const escape = input.outcome.style === 'prompt' ? chunk.subarray(0, take).indexOf(ESC) : -1;
+    const part = chunk.subarray(0, escape >= 0 ? escape : take);
     input.chunks.push(part);
-    input.received += take;
+    input.received += part.length;
     if (input.outcome.echo && this.state.echo && part.length > 0) this.write(part);
-    if (input.received >= input.outcome.length) this.finishInput(input, false);
+    if (escape >= 0) {
+      this.finishInput(input, 'cancelled');
+      return chunk.subarray(escape + 1);
+    }
+    if (input.received >= input.outcome.length) this.finishInput(input, 'complete');
     return chunk.subarray(take);
   }
 
-  private finishInput(input: PendingInput, timedOut: boolean): void {
+  private finishInput(input: PendingInput, end: 'complete' | 'timeout' | 'cancelled'): void {
     if (this.input !== input) return;
     if (input.timer) clearTimeout(input.timer);
     this.input = undefined;
+    if (end === 'cancelled') {
+      this.respond(ERROR, '');
+      return;
+    }
     const data = Buffer.concat(input.chunks);
     let outcome: Outcome;
     try {
-      outcome = input.outcome.onData(data, timedOut);
+      outcome = input.outcome.onData(data, end === 'timeout');
     } catch (error: unknown) {
       if (!(error instanceof ParamSyntaxError)) this.internalErrors++;
       outcome = ERROR;
@@ -350,23 +370,18 @@ export class VirtualModule {
     try {
       // Noise before the command (a line that picked up stray bytes) is skipped up to the first "AT".
       const start = line.search(/at/i);
-      const command = start < 0 ? null : parseCommandLine(line.slice(start));
-      if (command === null) {
+      const commands = start < 0 ? null : parseCommandLine(line.slice(start));
+      if (commands === null) {
         this.busy = false;
         queueMicrotask(() => this.pump());
         return;
       }
-      name = command.name;
+      name = commands.find((command) => this.faultOn(command.name))?.name ?? commands[0]?.name ?? '';
       await this.sleep(this.processingTime(name));
       const late = this.faultPlan.lateResponse?.[name];
       if (late !== undefined) await this.sleep(late);
       if (generation !== this.generation) return;
-      const handler = HANDLERS[name];
-      outcome = matchesCommand(this.faultPlan.errorOn, name)
-        ? ERROR
-        : handler
-          ? await handler(command, new Params(command.params), this.context)
-          : ERROR;
+      outcome = await this.run(commands);
     } catch (error: unknown) {
       // Bad parameters answer ERROR; so does anything unexpected in a handler: bad input never stops the module.
       if (!(error instanceof ParamSyntaxError) && generation === this.generation) this.internalErrors++;
@@ -374,6 +389,37 @@ export class VirtualModule {
     }
     if (generation !== this.generation) return;
     this.respond(outcome, name);
+  }
+
+  /** Whether a fault names this command. */
+  private faultOn(name: string): boolean {
+    const plan = this.faultPlan;
+    return (
+      matchesCommand(plan.errorOn, name) ||
+      matchesCommand(plan.dropResponseOn, name) ||
+      plan.lateResponse?.[name] !== undefined
+    );
+  }
+
+  /**
+   * Runs the commands of one line in order. As V.250 has it, a failing command ends the line with its error;
+   * otherwise the information lines of all of them come before one OK.
+   */
+  private async run(commands: readonly ParsedCommand[]): Promise<Outcome> {
+    const lines: Line[] = [];
+    let last: Outcome = ERROR;
+    for (const command of commands) {
+      const handler = HANDLERS[command.name];
+      last = matchesCommand(this.faultPlan.errorOn, command.name)
+        ? ERROR
+        : handler
+          ? await handler(command, new Params(command.params), this.context)
+          : ERROR;
+      if (commands.length === 1) return last;
+      if (last.kind !== 'ok') return last;
+      lines.push(...(last.lines ?? []));
+    }
+    return last.kind === 'ok' ? { ...last, lines } : last;
   }
 
   /** A few milliseconds per command, varying a little per module, as firmware does. */
@@ -388,7 +434,7 @@ export class VirtualModule {
       this.write(outcome.style === 'prompt' ? '\r\n> ' : '\r\nCONNECT\r\n');
       const input: PendingInput = { outcome, chunks: [], received: 0, timer: undefined };
       if (outcome.timeoutMs !== undefined) {
-        input.timer = setTimeout(() => this.finishInput(input, true), outcome.timeoutMs);
+        input.timer = setTimeout(() => this.finishInput(input, 'timeout'), outcome.timeoutMs);
       }
       this.input = input;
     } else {

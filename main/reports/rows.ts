@@ -1,3 +1,4 @@
+import { redactText } from '../catalogue';
 import type { StepRecord, UnitRecord } from '../store';
 import { reportColumns, STEP_NAMES, stepColumn, type ReportColumn } from './columns';
 import { isoWithOffset } from './time';
@@ -8,7 +9,7 @@ export type ReportCell = string | number | null;
 /** One row of the report, keyed by column name: every fixed column and every step column of its report. */
 export type ReportRow = Readonly<Record<string, ReportCell>>;
 
-/** Masks secrets in free text (the project's redactor); identity when the caller gives none. */
+/** Masks secrets in free text; by default the command catalogue's redactor (the station's one redactor). */
 export type Redact = (text: string) => string;
 
 export interface ReportOptions {
@@ -19,8 +20,8 @@ export interface ReportOptions {
   readonly timeZone?: string;
   /**
    * Run over every text cell before it is written, so that no secret reaches the file even if one slipped into
-   * the history's free text (an error message). Pass the station's redactor (`redactLine` of main/core/redact.ts,
-   * which is the command catalogue's redactor).
+   * the history's free text (an error message). Defaults to the catalogue's `redactText`; a caller that knows
+   * more (the batch's own secret values) passes a stricter one.
    */
   readonly redact?: Redact;
 }
@@ -58,7 +59,7 @@ export function extraSteps(records: readonly UnitRecord[]): string[] {
  * Pure: no clock, no I/O.
  */
 export function reportRows(records: readonly UnitRecord[], options: ReportOptions = {}): ReportRow[] {
-  const redact = options.redact ?? ((text: string) => text);
+  const redact = options.redact ?? redactText;
   const time = (ms: number | undefined): string | null =>
     ms === undefined ? null : isoWithOffset(ms, options.timeZone);
   const text = (value: string | undefined): string | null => (value === undefined ? null : redact(value));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { setUnexpectedErrorHandler } from '../base';
 import { TransportSignals } from './signals';
 
 describe('TransportSignals', () => {
@@ -28,5 +29,31 @@ describe('TransportSignals', () => {
     signals.data(new Uint8Array(1));
     signals.data(new Uint8Array(1));
     expect(seen).toEqual(['first', 'second', 'second']);
+  });
+
+  it('contains a listener that throws: the other listeners still get the chunk and the close', () => {
+    const reported: string[] = [];
+    const restore = setUnexpectedErrorHandler((error, origin) => reported.push(`${origin}: ${String(error)}`));
+    try {
+      const signals = new TransportSignals();
+      const seen: string[] = [];
+      signals.onData(() => {
+        throw new Error('bad data listener');
+      });
+      signals.onData(() => seen.push('data'));
+      signals.onClose(() => {
+        throw new Error('bad close listener');
+      });
+      signals.onClose(() => seen.push('close'));
+      signals.data(new Uint8Array(1));
+      signals.close(undefined);
+      expect(seen).toEqual(['data', 'close']);
+      expect(reported).toEqual([
+        'transport.data: Error: bad data listener',
+        'transport.close: Error: bad close listener',
+      ]);
+    } finally {
+      restore();
+    }
   });
 });

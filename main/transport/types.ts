@@ -1,11 +1,11 @@
+import type { Disposable } from '../base';
+
+export type { Disposable } from '../base';
+
 /**
  * A byte transport: what the AT engine talks to. Implemented by the serialport transport (real ports and
  * pseudo-terminals) and by the in-process transport of a virtual module. Nothing above the AT engine sees bytes.
  */
-export interface Disposable {
-  dispose(): void;
-}
-
 export interface ByteTransport {
   /** A stable identifier: the port path (`/dev/ttyUSB2`, `/tmp/fleet/ttyV0`) or `virtual:<n>`. */
   readonly id: string;

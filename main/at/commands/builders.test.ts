@@ -215,23 +215,23 @@ const rows: Record<string, Row> = {
   OPEN: {
     request: at.qmtopen(0, 'iot-as-mqtt.cn-shanghai.aliyuncs.com', 1883),
     line: 'AT+QMTOPEN=0,"iot-as-mqtt.cn-shanghai.aliyuncs.com",1883',
-    timeoutMs: 120_000,
+    timeoutMs: at.MQTT_FINAL_MS,
   },
   OPENq: { request: at.qmtopenQuery(), line: 'AT+QMTOPEN?', timeoutMs: 300 },
-  CLOSE: { request: at.qmtclose(3), line: 'AT+QMTCLOSE=3', timeoutMs: 30_000 },
-  CONN: { request: at.qmtconn(0, 'clientExample'), line: 'AT+QMTCONN=0,"clientExample"', timeoutMs: 5000 },
+  CLOSE: { request: at.qmtclose(3), line: 'AT+QMTCLOSE=3', timeoutMs: at.MQTT_FINAL_MS },
+  CONN: { request: at.qmtconn(0, 'clientExample'), line: 'AT+QMTCONN=0,"clientExample"', timeoutMs: at.MQTT_FINAL_MS },
   CONNauth: {
     request: at.qmtconn(1, 'dev1', { username: 'user', password: 's3cret', pktTimeoutS: 10 }),
     line: 'AT+QMTCONN=1,"dev1","user","s3cret"',
     redacted: 'AT+QMTCONN=1,"dev1","user","***"',
-    timeoutMs: 10_000,
+    timeoutMs: at.MQTT_FINAL_MS,
   },
   CONNq: { request: at.qmtconnQuery(), line: 'AT+QMTCONN?', timeoutMs: 300 },
-  DISC: { request: at.qmtdisc(0), line: 'AT+QMTDISC=0', timeoutMs: 30_000 },
+  DISC: { request: at.qmtdisc(0), line: 'AT+QMTDISC=0', timeoutMs: at.MQTT_FINAL_MS },
   SUB: {
     request: at.qmtsub(0, 1, [{ topic: 'topic/example', qos: 2 }]),
     line: 'AT+QMTSUB=0,1,"topic/example",2',
-    timeoutMs: 15_000,
+    timeoutMs: at.MQTT_FINAL_MS,
   },
   SUBmany: {
     request: at.qmtsub(0, 7, [
@@ -240,30 +240,34 @@ const rows: Record<string, Row> = {
       { topic: 'x/#', qos: 2 },
     ]),
     line: 'AT+QMTSUB=0,7,"$aws/things/M26_0206/shadow/update/accepted",1,"a/+/c",0,"x/#",2',
-    timeoutMs: 15_000,
+    timeoutMs: at.MQTT_FINAL_MS,
   },
   SUBtiming: {
     request: at.qmtsub(0, 1, [{ topic: 't', qos: 0 }], { pktTimeoutS: 10, retryTimes: 2 }),
     line: 'AT+QMTSUB=0,1,"t",0',
-    timeoutMs: 20_000,
+    timeoutMs: at.MQTT_FINAL_MS,
   },
-  UNS: { request: at.qmtuns(0, 2, ['topic/example']), line: 'AT+QMTUNS=0,2,"topic/example"', timeoutMs: 15_000 },
+  UNS: {
+    request: at.qmtuns(0, 2, ['topic/example']),
+    line: 'AT+QMTUNS=0,2,"topic/example"',
+    timeoutMs: at.MQTT_FINAL_MS,
+  },
   UNSmany: {
     request: at.qmtuns(0, 3, ['a', 'b/c'], { pktTimeoutS: 1, retryTimes: 0 }),
     line: 'AT+QMTUNS=0,3,"a","b/c"',
-    timeoutMs: 1000,
+    timeoutMs: at.MQTT_FINAL_MS,
   },
   PUBEX: {
     request: at.qmtpubex(0, 0, 0, 'topic/pub', 'This is test data, hello MQTT.'),
     line: 'AT+QMTPUBEX=0,0,0,0,"topic/pub",30',
-    timeoutMs: 15_000,
+    timeoutMs: at.MQTT_FINAL_MS,
   },
   PUBEXretain: {
     request: at.qmtpubex(0, 1, 1, '$aws/things/M26_0206/shadow/update/accepted', 'This is publish data from client', {
       retain: true,
     }),
     line: 'AT+QMTPUBEX=0,1,1,1,"$aws/things/M26_0206/shadow/update/accepted",32',
-    timeoutMs: 15_000,
+    timeoutMs: at.MQTT_FINAL_MS,
   },
   RECVq: { request: at.qmtrecvQuery(), line: 'AT+QMTRECV?', timeoutMs: 2000 },
   RECV: { request: at.qmtrecv(0), line: 'AT+QMTRECV=0', timeoutMs: 2000 },
@@ -397,6 +401,16 @@ describe('completion URCs', () => {
     const uns = at.qmtuns(4, 12, ['t']);
     expect(uns.completion?.match(urc('+QMTUNS', ['4', '12', '0']))).toBe(true);
     expect(uns.completion?.match(urc('+QMTUNS', ['4', '13', '0']))).toBe(false);
+  });
+
+  it("a retransmission notice of the same packet is progress (it restarts the budget), another packet's is not", () => {
+    const sub = at.qmtsub(3, 9, [{ topic: 't', qos: 1 }]);
+    expect(sub.completion?.progress?.(urc('+QMTSUB', ['3', '9', '1', '2']))).toBe(true);
+    expect(sub.completion?.progress?.(urc('+QMTSUB', ['3', '8', '1', '2']))).toBe(false);
+    expect(sub.completion?.progress?.(urc('+QMTSUB', ['3', '9', '0', '1']))).toBe(false);
+    const conn = at.qmtconn(1, 'c');
+    expect(conn.completion?.progress?.(urc('+QMTCONN', ['1', '1', '1']))).toBe(true);
+    expect(conn.completion?.progress?.(urc('+QMTCONN', ['0', '1', '1']))).toBe(false);
   });
 
   it('configuration and queries have no completion URC', () => {

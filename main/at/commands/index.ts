@@ -11,5 +11,6 @@ export * from './ssl';
 export * from './qmtcfg';
 export * from './mqtt-link';
 export * from './mqtt-messages';
+export { LINK_BUDGET_MS, MQTT_FINAL_MS, NETWORK_MARGIN_MS, packetBudgetMs } from './mqtt-timing';
 export * from './test-forms';
 export { REDACTED, TIMEOUTS } from './define';

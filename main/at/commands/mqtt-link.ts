@@ -9,6 +9,14 @@ import {
   QMTOPEN_RESULTS,
 } from '../decode/texts';
 import { defineRequest, TIMEOUTS } from './define';
+import {
+  isFinalPacketResult,
+  isRetransmission,
+  LINK_BUDGET_MS,
+  MQTT_FINAL_MS,
+  packetBudgetMs,
+  type DeliveryTiming,
+} from './mqtt-timing';
 import { intAt, optionalIntAt, requireCompletion, requireOk, responsesNamed, stringAt } from './outcome';
 import { clientIndex } from './qmtcfg';
 import { int, quoted, record } from './validate';
@@ -41,15 +49,15 @@ const HOST_RULE = {
   pattern: { regex: /^[A-Za-z0-9._:[\]-]+$/, expected: 'a host name or IP address' },
 } as const;
 
-/** `AT+QMTOPEN=<idx>,"<host>",<port>` then `+QMTOPEN: <idx>,<result>` (up to 120 s). */
+/** `AT+QMTOPEN=<idx>,"<host>",<port>`: OK at once, then `+QMTOPEN: <idx>,<result>` (up to 120 s). */
 export function qmtopen(clientIdx: number, host: string, port: number): AtRequest<LinkResult> {
   const idx = clientIndex(clientIdx);
   const hostName = quoted('host', host, HOST_RULE);
   const portNumber = int('port', port, 1, 65535);
   return defineRequest({
     line: `AT+QMTOPEN=${idx},${hostName},${portNumber}`,
-    timeoutMs: TIMEOUTS.qmtopen,
-    completion: { urc: '+QMTOPEN', match: forClient(idx), timeoutMs: TIMEOUTS.qmtopen },
+    timeoutMs: MQTT_FINAL_MS,
+    completion: { urc: '+QMTOPEN', match: forClient(idx), timeoutMs: LINK_BUDGET_MS.qmtopen },
     parse: (outcome) => linkResult(outcome, 'AT+QMTOPEN', '+QMTOPEN', QMTOPEN_RESULTS),
   });
 }
@@ -82,34 +90,33 @@ export function qmtopenQuery(): AtRequest<{ clientIdx: number; host: string; por
   });
 }
 
-/** `AT+QMTCLOSE=<idx>` then `+QMTCLOSE: <idx>,<result>` (up to 30 s). */
+/** `AT+QMTCLOSE=<idx>`: OK at once, then `+QMTCLOSE: <idx>,<result>` (up to 30 s). */
 export function qmtclose(clientIdx: number): AtRequest<LinkResult> {
   const idx = clientIndex(clientIdx);
   return defineRequest({
     line: `AT+QMTCLOSE=${idx}`,
-    timeoutMs: TIMEOUTS.qmtclose,
-    completion: { urc: '+QMTCLOSE', match: forClient(idx), timeoutMs: TIMEOUTS.qmtclose },
+    timeoutMs: MQTT_FINAL_MS,
+    completion: { urc: '+QMTCLOSE', match: forClient(idx), timeoutMs: LINK_BUDGET_MS.qmtclose },
     parse: (outcome) => linkResult(outcome, 'AT+QMTCLOSE', '+QMTCLOSE', CLOSE_RESULTS),
   });
 }
 
-/** `AT+QMTDISC=<idx>` then `+QMTDISC: <idx>,<result>` (up to 30 s). */
+/** `AT+QMTDISC=<idx>`: OK at once, then `+QMTDISC: <idx>,<result>` (up to 30 s). */
 export function qmtdisc(clientIdx: number): AtRequest<LinkResult> {
   const idx = clientIndex(clientIdx);
   return defineRequest({
     line: `AT+QMTDISC=${idx}`,
-    timeoutMs: TIMEOUTS.qmtclose,
-    completion: { urc: '+QMTDISC', match: forClient(idx), timeoutMs: TIMEOUTS.qmtclose },
+    timeoutMs: MQTT_FINAL_MS,
+    completion: { urc: '+QMTDISC', match: forClient(idx), timeoutMs: LINK_BUDGET_MS.qmtdisc },
     parse: (outcome) => linkResult(outcome, 'AT+QMTDISC', '+QMTDISC', CLOSE_RESULTS),
   });
 }
 
-export interface ConnectOptions {
+/** The client's delivery settings (AT+QMTCFG="timeout") set the budget of the CONNECT packet, see mqtt-timing.ts. */
+export interface ConnectOptions extends DeliveryTiming {
   /** Omit both with AT+QMTCFG="aliauth"/"onenet": the module derives them. */
   readonly username?: string;
   readonly password?: string;
-  /** <pkt_timeout> configured with AT+QMTCFG="timeout" (1-60 s, default 5): the spec's response time. */
-  readonly pktTimeoutS?: number;
 }
 
 export interface ConnectResult extends LinkResult {
@@ -117,19 +124,16 @@ export interface ConnectResult extends LinkResult {
   readonly retCodeText?: string;
 }
 
-/**
- * Packet results 0 and 2 end a transaction; 1 reports a retransmission and more is to come (for +QMTPUBEX,
- * +QMTSUB, +QMTUNS and +QMTCONN alike), so it never completes one.
- */
-export function isFinalPacketResult(event: UrcEvent, resultIndex: number): boolean {
-  return event.params[resultIndex]?.trim() !== '1';
-}
+export { isFinalPacketResult } from './mqtt-timing';
 
-/** `AT+QMTCONN=<idx>,"<client id>"[,"<user>","<password>"]` then `+QMTCONN: <idx>,<result>[,<ret_code>]`. */
+/**
+ * `AT+QMTCONN=<idx>,"<client id>"[,"<user>","<password>"]`: OK at once, then `+QMTCONN: <idx>,<result>[,<ret_code>]`
+ * within the CONNECT packet's budget (pkt_timeout x (retry_times + 1) + margin).
+ */
 export function qmtconn(clientIdx: number, clientId: string, options: ConnectOptions = {}): AtRequest<ConnectResult> {
   const idx = clientIndex(clientIdx);
   const id = quoted('clientId', clientId, { maxBytes: 256 });
-  const pktTimeoutS = int('pktTimeoutS', record('options', options).pktTimeoutS ?? 5, 1, 60);
+  const budgetMs = packetBudgetMs(record('options', options));
   if (options.password !== undefined && options.username === undefined) {
     throw new AtValidationError('username', 'is required when a password is given');
   }
@@ -137,14 +141,14 @@ export function qmtconn(clientIdx: number, clientId: string, options: ConnectOpt
     options.username === undefined ? undefined : quoted('username', options.username, { minBytes: 0, maxBytes: 256 });
   const password = quoted('password', options.password ?? '', { minBytes: 0, maxBytes: 512 });
   const head = `AT+QMTCONN=${idx},${id}`;
-  const timeoutMs = pktTimeoutS * 1000;
   return defineRequest({
     line: user === undefined ? head : `${head},${user},${password}`,
-    timeoutMs,
+    timeoutMs: MQTT_FINAL_MS,
     completion: {
       urc: '+QMTCONN',
       match: (event) => forClient(idx)(event) && isFinalPacketResult(event, 1),
-      timeoutMs,
+      progress: (event) => forClient(idx)(event) && isRetransmission(event, 1),
+      timeoutMs: budgetMs,
     },
     abortOn: linkDropped(idx),
     parse: (outcome) => {

@@ -1,41 +1,45 @@
 import { AtResponseError, AtValidationError } from '../vocab/errors';
-import type { AtOutcome, AtRequest, RecvEvent } from '../vocab/request';
+import type { AtOutcome, AtRequest, RecvEvent, UrcEvent } from '../vocab/request';
 import { lookup, PACKET_RESULTS } from '../decode/texts';
 import { defineRequest } from './define';
-import { forClient, isFinalPacketResult, linkDropped } from './mqtt-link';
+import { forClient, linkDropped } from './mqtt-link';
+import {
+  isFinalPacketResult,
+  isRetransmission,
+  MQTT_FINAL_MS,
+  packetBudgetMs,
+  type DeliveryTiming,
+} from './mqtt-timing';
 import { intAt, requireCompletion, requireOk, responsesNamed } from './outcome';
 import { clientIndex, qos, TOPIC_RULE } from './qmtcfg';
 import { int, list as checkedList, payloadBytes, quoted, record } from './validate';
 
 /**
- * MQTT messages: subscribe, unsubscribe, publish, and reading stored messages. SUB, UNS and PUBEX answer with a
- * URC after OK matched by client index AND msgid; their time limit is <pkt_timeout> x <retry_times> (spec).
+ * MQTT messages: subscribe, unsubscribe, publish, and reading stored messages. SUB, UNS and PUBEX answer OK (or
+ * the prompt) at once, then a URC matched by client index AND msgid, within the packet's budget (mqtt-timing.ts).
  */
 
-export interface DeliveryTiming {
-  /** <pkt_timeout> (1-60 s, default 5) as configured with AT+QMTCFG="timeout". */
-  readonly pktTimeoutS?: number;
-  /** <retry_times> (0-10, default 3). */
-  readonly retryTimes?: number;
-}
-
-/**
- * The spec's "Maximum Response Time": pkt_timeout x retry_times (default 15 s). With retry_times 0 the single
- * attempt still gets one pkt_timeout.
- */
-export function deliveryTimeoutMs(timing: DeliveryTiming = {}): number {
-  const pkt = int('pktTimeoutS', record('timing', timing).pktTimeoutS ?? 5, 1, 60);
-  const retries = int('retryTimes', timing.retryTimes ?? 3, 0, 10);
-  return pkt * Math.max(retries, 1) * 1000;
-}
+export type { DeliveryTiming } from './mqtt-timing';
 
 const msgId = (value: unknown): number => int('msgid', value, 0, 65535);
 
 /** Station limit on topics per SUB/UNS (the spec gives none; a module line buffer is finite). */
 export const MAX_TOPICS_PER_REQUEST = 10;
 
-function matchMessage(idx: number, id: number): NonNullable<AtRequest<unknown>['completion']>['match'] {
-  return (event) => forClient(idx)(event) && event.params[1]?.trim() === String(id) && isFinalPacketResult(event, 2);
+/** The completion of packet `id` of client `idx`: its result URC, with its retransmission notices as progress. */
+function packetCompletion(
+  urc: string,
+  idx: number,
+  id: number,
+  timing: DeliveryTiming,
+): NonNullable<AtRequest<unknown>['completion']> {
+  const ours = (event: UrcEvent): boolean => forClient(idx)(event) && event.params[1]?.trim() === String(id);
+  return {
+    urc,
+    match: (event) => ours(event) && isFinalPacketResult(event, 2),
+    progress: (event) => ours(event) && isRetransmission(event, 2),
+    timeoutMs: packetBudgetMs(timing),
+  };
 }
 
 export interface PacketResult {
@@ -86,11 +90,10 @@ export function qmtsub(
       return `${quoted(`topic[${i}]`, entry.topic, TOPIC_RULE)},${qos(`qos[${i}]`, entry.qos)}`;
     })
     .join(',');
-  const timeoutMs = deliveryTimeoutMs(timing);
   return defineRequest({
     line: `AT+QMTSUB=${idx},${id},${list}`,
-    timeoutMs,
-    completion: { urc: '+QMTSUB', match: matchMessage(idx, id), timeoutMs },
+    timeoutMs: MQTT_FINAL_MS,
+    completion: packetCompletion('+QMTSUB', idx, id, timing),
     abortOn: linkDropped(idx),
     parse: (outcome) => {
       const { extra, ...result } = packetResult(outcome, 'AT+QMTSUB', '+QMTSUB');
@@ -112,11 +115,10 @@ export function qmtuns(
   const list = checkedList('topics', topics, 1, MAX_TOPICS_PER_REQUEST)
     .map((topic, i) => quoted(`topic[${i}]`, topic, TOPIC_RULE))
     .join(',');
-  const timeoutMs = deliveryTimeoutMs(timing);
   return defineRequest({
     line: `AT+QMTUNS=${idx},${id},${list}`,
-    timeoutMs,
-    completion: { urc: '+QMTUNS', match: matchMessage(idx, id), timeoutMs },
+    timeoutMs: MQTT_FINAL_MS,
+    completion: packetCompletion('+QMTUNS', idx, id, timing),
     abortOn: linkDropped(idx),
     parse: (outcome) => {
       const { extra: _extra, ...result } = packetResult(outcome, 'AT+QMTUNS', '+QMTUNS');
@@ -159,12 +161,11 @@ export function qmtpubex(
   const topicText = quoted('topic', topic, PUBLISH_TOPIC_RULE);
   const data = payloadBytes('payload', payload, 1, MAX_PUBLISH_BYTES);
   const retain = record('options', options).retain === true ? 1 : 0;
-  const timeoutMs = deliveryTimeoutMs(options);
   return defineRequest({
     line: `AT+QMTPUBEX=${idx},${id},${level},${retain},${topicText},${data.length}`,
     payload: { after: 'prompt', bytes: data, ...(options.secret === true ? { secret: true } : {}) },
-    timeoutMs,
-    completion: { urc: '+QMTPUBEX', match: matchMessage(idx, id), timeoutMs },
+    timeoutMs: MQTT_FINAL_MS,
+    completion: packetCompletion('+QMTPUBEX', idx, id, options),
     abortOn: linkDropped(idx),
     parse: (outcome) => {
       const { extra: _extra, ...result } = packetResult(outcome, 'AT+QMTPUBEX', '+QMTPUBEX');

@@ -87,14 +87,17 @@ describe('AtEngine over a real pty against the virtual module', () => {
     await engine.run(at.at());
     const info = await engine.run(at.ati());
     expect(info.manufacturer).toBe('Quectel');
-    const echoed = transcript.filter((e) => e.kind === 'echo').map((e) => e.text);
-    expect(echoed).toEqual(['AT', 'ATI']);
+    // The first line written proves the port clean: the probe's own echo and OK, before any command.
+    expect(transcript.find((e) => e.direction === 'out')?.text).toBe('ATE1V1Q0');
+    const commandEchoes = (): string[] =>
+      transcript.filter((e) => e.kind === 'echo' && e.note === undefined).map((e) => e.text);
+    expect(commandEchoes()).toEqual(['AT', 'ATI']);
     await engine.run(at.echo(false));
     const imei = await engine.run(at.gsn());
     expect(imei).toMatch(/^\d{15}$/);
     expect(await engine.run(at.cgsn())).toBe(imei);
     // ATE0 still echoes itself; nothing after it does.
-    expect(transcript.filter((e) => e.kind === 'echo').map((e) => e.text)).toEqual(['AT', 'ATI', 'ATE0']);
+    expect(commandEchoes()).toEqual(['AT', 'ATI', 'ATE0']);
     expect(engine.health).toMatchObject({ state: 'ok', staleLines: 0 });
   });
 

@@ -1,16 +1,31 @@
+import { DisposableStore, Emitter, type Disposable, type Event } from '../../base';
+import type { ByteTransport } from '../../transport/types';
 import { describeFinal } from '../decode/describe';
+import { parseCommandLine, type HoldKind } from '../parser';
 import { AtCommandError, AtError, AtResponseError } from '../vocab/errors';
 import type { AtOutcome, AtRequest, FinalEvent, RecvEvent, ResponseEvent, UrcEvent } from '../vocab/request';
 import type { AtEvent } from '../vocab/types';
-import type { ByteTransport, Disposable } from '../../transport/types';
-import { describeHealth, type PortHealth } from './health';
+import { describeHealth, type PortHealth, type PortTrap } from './health';
+import { WireLedger, type WrittenLine } from './ledger';
 import type { ParserLink } from './parser-link';
-import { describePayload, Redactor, type TranscriptEntry } from './transcript';
+import { chooseProbe } from './probes';
 import { Resync, type ResyncOptions } from './resync';
+import { describePayload, Redactor, type TranscriptEntry } from './transcript';
 import { UrcHub, type UrcNotice } from './urc-hub';
 
 export type { UrcNotice } from './urc-hub';
 export type { ResyncOptions } from './resync';
+
+export interface TrapOptions {
+  /**
+   * The longest a port stays trapped (a module input the station does not feed, a payload that does not end)
+   * before the station takes it back and resynchronises. Default 30 000 ms: the port is usable again within a
+   * minute whatever arrives.
+   */
+  readonly limitMs?: number;
+  /** How long the parser may take a message payload whole before the port shows as trapped. Default 1 000 ms. */
+  readonly noticeMs?: number;
+}
 
 export interface AtEngineOptions {
   readonly transport: ByteTransport;
@@ -19,6 +34,7 @@ export interface AtEngineOptions {
   /** Words for an error result; default: describeFinal of main/at/decode (the code, its meaning, what to do). */
   readonly describeFinal?: (final: FinalEvent) => string;
   readonly resync?: ResyncOptions;
+  readonly trap?: TrapOptions;
 }
 
 export interface RunOptions {
@@ -32,6 +48,9 @@ export type PortMode = 'command' | 'prompt' | 'data';
 /** URCs after which nothing in flight will be answered: the module (re)started or powered down. */
 const RESET_URCS: ReadonlySet<string> = new Set(['RDY', 'POWERED DOWN']);
 
+const ESC_CR = new Uint8Array([0x1b, 0x0d]);
+const ESC = new Uint8Array([0x1b]);
+
 interface Job {
   readonly request: AtRequest<unknown>;
   readonly resolve: (value: unknown) => void;
@@ -42,6 +61,8 @@ interface Job {
 
 interface Active {
   readonly job: Job;
+  /** Its line on the wire. */
+  readonly entry: WrittenLine;
   /** `final`: waiting for the result code (and the prompt / CONNECT); `completion`: OK seen, waiting for the URC. */
   phase: 'final' | 'completion';
   readonly responses: (ResponseEvent | RecvEvent)[];
@@ -49,61 +70,104 @@ interface Active {
   /** A completing URC that arrived before the OK (some firmwares); used as soon as the OK is in. */
   early: UrcEvent | null;
   payloadSent: boolean;
+  /** Why its answer cannot be trusted (a damaged line, a foreign echo arrived while it was answered). */
+  doubt: string | null;
   readonly startedAt: number;
   timer: ReturnType<typeof setTimeout> | null;
 }
 
+interface Trap {
+  readonly view: PortTrap;
+  /** The written line whose input the module holds open (module traps), released by its final result. */
+  readonly entry: WrittenLine | null;
+  readonly timer: ReturnType<typeof setTimeout> | null;
+}
+
 /**
- * The transaction engine of one port (after Zephyr's modem_chat): AtRequests run one at a time in FIFO order;
- * every event from the parser is routed, in this order, as the echo of the command in flight, one of its
- * responses, an abort match, its final result, a URC (completion matches first, then subscribers), or an
- * unknown line kept in the transcript. After a timeout or a cancelled command the port is resynchronised
- * (`AT`, a clean OK, a quiet moment) before the next command, so a late reply is never handed to the next one.
+ * The transaction engine of one port (after Zephyr's modem_chat): AtRequests run one at a time in FIFO order, and
+ * every line read is tied to the command line it answers before it may complete anything (see WireLedger): by
+ * the command's echo (echo on, the module's default), or, with echo off, by being the only line written on a port
+ * proven clean. A command is written only on a port proven clean: after a timeout, a cancelled command, an answer
+ * that could not be tied, a restart of the parser or a trap, the port is resynchronised with probes whose
+ * spelling differs from every unanswered line (probes.ts), and the next command waits for the probe's own echo
+ * and final. What cannot be tied or arrives damaged fails its command as `bad-response`, never `ok`.
+ *
+ * A data input the station does not feed (a `> ` or CONNECT of an abandoned command) traps the port: ESC leaves a
+ * prompt, and nothing else is written until the module answers or the trap time runs out. A `> ` or CONNECT that
+ * no data-phase command can have opened is payload or noise and changes nothing. A message payload the parser
+ * takes whole is bounded in time the same way (TrapOptions).
  */
-export class AtEngine {
+export class AtEngine implements Disposable {
   private readonly transport: ByteTransport;
   private readonly parser: ParserLink;
   private readonly describeFinal: (final: FinalEvent) => string;
   private readonly resyncOptions: ResyncOptions;
+  private readonly trapLimitMs: number;
+  private readonly trapNoticeMs: number;
+  private readonly store = new DisposableStore();
   private readonly queue: Job[] = [];
+  private readonly ledger = new WireLedger();
   private active: Active | null = null;
+  /** Every line written has been answered (or proven lost). Unknown at start: a previous owner may have left work. */
+  private clean = false;
+  /** Resynchronise as soon as possible, even with no command queued (after a timeout, a trap, an untied answer). */
+  private resyncWanted = false;
+  private echo: 'on' | 'off' | 'unknown' = 'unknown';
   private resync: Resync | null = null;
-  private resyncNeeded = false;
+  private trap: Trap | null = null;
+  /** The payload the parser takes whole now (null: none), and since when. */
+  private holdKind: HoldKind | null = null;
+  private holdSince = 0;
+  /** When bytes last came in: a hold that still receives bytes is a payload on its way, not a trap (yet). */
+  private lastDataAt = 0;
+  /**
+   * One timer watches holds: most last a few milliseconds (a message spanning two reads), so it is not set and
+   * cleared per message; when it fires it looks at the hold of that moment and sets itself again if needed.
+   */
+  private holdTimer: ReturnType<typeof setTimeout> | null = null;
   private portMode: PortMode = 'command';
   private closedReason: string | null = null;
   private readonly redactor = new Redactor();
-  private readonly subscriptions: Disposable[] = [];
   private readonly urcs = new UrcHub();
-  private readonly transcriptListeners = new Set<(entry: TranscriptEntry) => void>();
-  private readonly healthListeners = new Set<(health: PortHealth) => void>();
+  private readonly transcriptEmitter = new Emitter<TranscriptEntry>('engine.transcript');
+  private readonly healthEmitter = new Emitter<PortHealth>('engine.health');
   private consecutiveTimeouts = 0;
   private totalTimeouts = 0;
   private resyncCount = 0;
   private staleLines = 0;
+  private untiedAnswers = 0;
   private unresponsive = false;
-  /**
-   * The module opened a data input (`> ` or CONNECT) that no transaction asked for: every byte written now would
-   * become payload (a queued command, a password, a resync probe). Nothing is written until a final result shows
-   * the module left it (its edit timeout, or a reboot); queued and new transactions fail at once with `busy`.
-   */
-  private trappedBy: string | null = null;
-  /** A transaction whose answers are secret was abandoned: its late lines are masked until the port is clean. */
-  private lateSecret = false;
+
+  /** Every line in and out, redacted, with a timestamp and direction. */
+  readonly onTranscript: Event<TranscriptEntry> = this.transcriptEmitter.event;
+  /** Told whenever the port's health changes (a timeout, a resync, a trap, the port closing). */
+  readonly onHealth: Event<PortHealth> = this.healthEmitter.event;
 
   constructor(options: AtEngineOptions) {
     this.transport = options.transport;
     this.parser = options.parser;
     this.describeFinal = options.describeFinal ?? describeFinal;
     this.resyncOptions = options.resync ?? {};
-    this.subscriptions.push(
-      this.transport.onData((chunk) => this.parser.push(chunk)),
-      this.transport.onClose((error) => this.shutDown(error ? error.message : 'the port was closed')),
+    this.trapLimitMs = positive(options.trap?.limitMs, 30_000, 'trap.limitMs');
+    this.trapNoticeMs = positive(options.trap?.noticeMs, 1_000, 'trap.noticeMs');
+    this.store.add(
+      this.transport.onData((chunk) => {
+        this.lastDataAt = Date.now();
+        this.parser.push(chunk);
+      }),
+    );
+    this.store.add(this.transport.onClose((error) => this.shutDown(error ? error.message : 'the port was closed')));
+    this.store.add(
       this.parser.onEvents((events) => {
         for (const event of events) this.route(event);
       }),
     );
+    this.store.add(this.parser.onHold((hold) => this.onHold(hold)));
     const restart = this.parser.onRestart?.((reason) => this.parserRestarted(reason));
-    if (restart) this.subscriptions.push(restart);
+    if (restart) this.store.add(restart);
+    this.store.add(this.urcs);
+    this.store.add(this.transcriptEmitter);
+    this.store.add(this.healthEmitter);
     if (!this.transport.isOpen) this.shutDown('the port is not open');
   }
 
@@ -124,18 +188,23 @@ export class AtEngine {
   get health(): PortHealth {
     return describeHealth({
       closedReason: this.closedReason,
+      trap: this.trap?.view ?? null,
       unresponsive: this.unresponsive,
+      clean: this.clean,
       consecutiveTimeouts: this.consecutiveTimeouts,
       totalTimeouts: this.totalTimeouts,
       resyncs: this.resyncCount,
       staleLines: this.staleLines,
+      untiedAnswers: this.untiedAnswers,
     });
   }
 
   /**
    * Queues a transaction and resolves with its parsed result. Rejects with an AtError: `command-error`
-   * (ERROR / +CME ERROR, an abort URC, the module restarting), `timeout`, `cancelled`, `port-closed`,
-   * `bad-response` (the parse function refused the answer) or `invalid-parameter` (a malformed request).
+   * (ERROR / +CME ERROR, an abort URC, the module restarting), `timeout` (no answer in time; or, for a command
+   * still queued, the port answered no resynchronising probe, so it was never written), `cancelled`,
+   * `port-closed`, `bad-response` (an answer that could not be tied to it, arrived damaged, or that its parse
+   * function refused), `busy` (the port is trapped: nothing was written) or `invalid-parameter`.
    */
   run<T>(request: AtRequest<T>, options: RunOptions = {}): Promise<T> {
     const problem = requestProblem(request);
@@ -143,7 +212,7 @@ export class AtEngine {
     if (this.closedReason !== null) {
       return Promise.reject(this.closedError(request, this.closedReason));
     }
-    if (this.trappedBy !== null) return Promise.reject(this.trapError(request));
+    if (this.trap !== null) return Promise.reject(this.trapError(request, this.trap.view));
     const signal = options.signal;
     if (signal?.aborted === true) return Promise.reject(cancelledError(request));
     return new Promise<T>((resolve, reject) => {
@@ -175,34 +244,19 @@ export class AtEngine {
     return this.urcs.onAny(listener);
   }
 
-  /** Every line in and out, redacted, with a timestamp and direction. */
-  onTranscript(listener: (entry: TranscriptEntry) => void): Disposable {
-    this.transcriptListeners.add(listener);
-    return { dispose: () => this.transcriptListeners.delete(listener) };
-  }
-
-  /** Told whenever the port's health changes (a timeout, a resync, the port closing). */
-  onHealth(listener: (health: PortHealth) => void): Disposable {
-    this.healthListeners.add(listener);
-    return { dispose: () => this.healthListeners.delete(listener) };
-  }
-
   /** Fails whatever is pending, detaches from the transport and releases the parser. Does not close the port. */
   dispose(): void {
     this.shutDown('the AT engine was disposed');
-    for (const subscription of this.subscriptions.splice(0)) subscription.dispose();
+    this.store.dispose();
     this.parser.dispose();
-    this.urcs.clear();
-    this.transcriptListeners.clear();
-    this.healthListeners.clear();
   }
 
   // ---- scheduling ----------------------------------------------------------------------------------------
 
   private pump(): void {
-    if (this.closedReason !== null || this.active !== null || this.resync !== null || this.trappedBy !== null) return;
-    if (this.resyncNeeded) {
-      this.startResync();
+    if (this.closedReason !== null || this.active !== null || this.resync !== null || this.trap !== null) return;
+    if (!this.clean) {
+      if (this.queue.length > 0 || this.resyncWanted) this.startResync();
       return;
     }
     const job = this.queue.shift();
@@ -211,13 +265,21 @@ export class AtEngine {
 
   private start(job: Job): void {
     const { request } = job;
+    const entry: WrittenLine = {
+      line: request.line,
+      info: parseCommandLine(request.line),
+      probe: false,
+      secret: request.secretResponses === true,
+    };
     const active: Active = {
       job,
+      entry,
       phase: 'final',
       responses: [],
       final: null,
       early: null,
       payloadSent: false,
+      doubt: null,
       startedAt: Date.now(),
       timer: null,
     };
@@ -225,9 +287,15 @@ export class AtEngine {
     this.portMode = 'command';
     this.redactor.remember(request.line, request.redacted);
     active.timer = setTimeout(() => this.timedOut(active), request.timeoutMs);
-    this.parser.note(request.line);
-    this.record('out', 'command', request.redacted);
-    this.write(encode(`${request.line}\r`), active);
+    this.writeLine(entry, request.redacted, active);
+  }
+
+  /** Notes a command line with the parser and the ledger, then writes it with its CR. */
+  private writeLine(entry: WrittenLine, shown: string, active: Active | null): void {
+    this.ledger.written(entry);
+    this.parser.note(entry.line);
+    this.record('out', 'command', shown);
+    this.write(encode(`${entry.line}\r`), active);
   }
 
   private write(bytes: Uint8Array, active: Active | null): void {
@@ -238,6 +306,7 @@ export class AtEngine {
       // than starting the next command on it before its close event arrives.
       if (!this.transport.isOpen) this.shutDown(reason);
       else if (active !== null && this.active === active) {
+        this.unclean();
         this.settle(active, this.closedError(active.job.request, reason));
       }
     });
@@ -246,10 +315,15 @@ export class AtEngine {
   /** Ends the transaction in flight (result or error) and moves on. */
   private settle(active: Active, outcome: { value: unknown } | AtError): void {
     if (this.active !== active) return;
-    if (outcome instanceof AtError && active.job.request.secretResponses === true) this.lateSecret = true;
     if (active.timer !== null) clearTimeout(active.timer);
     this.active = null;
-    this.portMode = 'command';
+    // Its payload echo will not be waited for any more: the parser must not take the next lines for the rest of it
+    // (told even when no hold was reported yet: the parser gives up only a payload echo it is still counting).
+    if (outcome instanceof AtError && active.payloadSent && active.job.request.payload?.after === 'prompt') {
+      if (this.holdKind === 'data') this.clearHold();
+      this.parser.abandonHold('data');
+    }
+    if (this.trap === null) this.portMode = 'command';
     const { job } = active;
     job.signal?.removeEventListener('abort', job.onAbort);
     if (outcome instanceof AtError) job.reject(outcome);
@@ -303,9 +377,10 @@ export class AtEngine {
       );
       return;
     }
+    // Its answer may still come: the port is not clean until a probe proves it.
     this.consecutiveTimeouts++;
     this.totalTimeouts++;
-    this.resyncNeeded = true;
+    this.unclean();
     this.emitHealth();
     this.settle(active, new AtError('timeout', `${request.redacted}: no answer within ${request.timeoutMs} ms`));
   }
@@ -319,9 +394,15 @@ export class AtEngine {
     }
     const active = this.active;
     if (active?.job !== job) return;
-    // Abandoned before its final result: its answer is still coming, so clear the line before the next command.
-    if (active.phase === 'final') this.resyncNeeded = true;
+    // Abandoned before its final result: its answer is still coming, so prove the port clean before the next one.
+    if (active.phase === 'final') this.unclean();
     this.settle(active, cancelledError(job.request));
+  }
+
+  /** The port holds (or may hold) an answer nobody waits for: resynchronise before the next command. */
+  private unclean(): void {
+    this.clean = false;
+    this.resyncWanted = true;
   }
 
   private shutDown(reason: string): void {
@@ -329,27 +410,38 @@ export class AtEngine {
     this.closedReason = reason;
     this.resync?.cancel();
     this.resync = null;
+    this.clearHold();
+    if (this.trap?.timer != null) clearTimeout(this.trap.timer);
+    this.trap = null;
     const active = this.active;
     if (active) this.settle(active, this.closedError(active.job.request, reason));
+    this.failQueue((request) => this.closedError(request, reason));
+    this.emitHealth();
+  }
+
+  private failQueue(error: (request: AtRequest<unknown>) => AtError): void {
     for (const job of this.queue.splice(0)) {
       job.signal?.removeEventListener('abort', job.onAbort);
-      job.reject(this.closedError(job.request, reason));
+      job.reject(error(job.request));
     }
-    this.emitHealth();
   }
 
   private parserRestarted(reason: string): void {
     this.record('in', 'unknown', `<parser restarted: ${reason}>`, 'stale');
-    this.resyncNeeded = true;
+    // Bytes in the worker were lost, and the new parser takes no payload whole.
+    this.ledger.lost();
+    this.clearHold();
+    if (this.trap?.view.cause === 'payload') this.releaseTrap();
+    this.unclean();
+    this.resync?.cancel();
+    this.resync = null;
     const active = this.active;
     if (active) {
       this.settle(
         active,
         new AtResponseError(`${active.job.request.redacted}: the answer was lost (parser restarted: ${reason})`),
       );
-    } else if (this.resync) {
-      this.resync.cancel();
-      this.resync = null;
+    } else {
       this.pump();
     }
   }
@@ -358,152 +450,199 @@ export class AtEngine {
 
   private startResync(): void {
     this.portMode = 'command';
+    this.resyncWanted = false;
     const resync: Resync = new Resync(this.resyncOptions, {
       probe: () => {
+        const line = chooseProbe((spelling) => this.ledger.includes(spelling));
+        if (line === null) return false;
+        // An unanswered data-phase command may still open a `> ` input: ESC leaves it before the probe could
+        // become its payload (in command mode the module ignores a line that is not a command).
+        if (this.ledger.escapePrompts()) {
+          this.record('out', 'command', '<ESC>');
+          this.write(ESC_CR, null);
+        }
         this.resyncCount++;
-        this.parser.note('AT');
-        this.record('out', 'command', 'AT');
-        this.write(encode('AT\r'), null);
-      },
-      consumed: (event, stale) => {
-        if (stale) this.staleLines++;
-        this.recordEvent(event, 'resync');
+        this.writeLine({ line, info: parseCommandLine(line), probe: true, secret: false }, line, null);
+        return true;
       },
       done: (clean) => {
         if (this.resync !== resync) return;
         this.resync = null;
-        // Unanswered probes: give the queue its chance anyway; each command has its own timeout, and the
-        // module may come back.
-        this.resyncNeeded = false;
-        this.lateSecret = false;
-        this.unresponsive = !clean;
+        if (clean) {
+          this.unresponsive = false;
+          this.emitHealth();
+          this.pump();
+          return;
+        }
+        // Nothing proves the port clean: no command is written on it. The queue fails now; the next command
+        // starts another round.
+        this.unresponsive = true;
+        const probes = this.resyncOptions.attempts ?? 3;
+        this.failQueue(
+          (request) =>
+            new AtError(
+              'timeout',
+              `${request.redacted}: not sent: port ${this.transport.id} answered none of ${probes} ` +
+                'resynchronising probes (the module may still be busy with an earlier command, or not running)',
+            ),
+        );
         this.emitHealth();
-        this.pump();
       },
     });
     this.resync = resync;
     resync.start();
   }
 
+  /** Every line written has been answered or proven lost. */
+  private proven(): void {
+    this.clean = true;
+    this.resyncWanted = false;
+    this.unresponsive = false;
+    const resync = this.resync;
+    if (resync) {
+      resync.proven();
+      return;
+    }
+    this.emitHealth();
+    queueMicrotask(() => this.pump());
+  }
+
   // ---- routing -------------------------------------------------------------------------------------------
 
   private route(event: AtEvent): void {
     if (this.closedReason !== null) return;
-    if ((event.kind === 'prompt' || event.kind === 'connect') && !this.expectsInput(event.kind)) {
-      this.trap(event);
-      return;
-    }
-    if (this.trappedBy !== null && (event.kind === 'final' || (event.kind === 'urc' && event.name === 'RDY'))) {
-      this.release();
-    }
-    const resync = this.resync;
-    // While resynchronising, a `+X:` line nobody knows is most likely the late answer of the abandoned command.
-    if (resync && event.kind === 'urc' && !event.known) {
-      resync.event(event);
-      return;
-    }
-    if (event.kind === 'urc' || (event.kind === 'recv' && !event.solicited)) {
-      this.routeUrc(event);
-      return;
-    }
-    if (resync) {
-      resync.event(event);
-      return;
-    }
-    const active = this.active;
-    if (active === null || active.phase === 'completion') {
-      this.staleLines++;
-      this.recordEvent(event, event.kind === 'unknown' ? undefined : 'stale');
-      return;
-    }
-    const { request } = active.job;
     switch (event.kind) {
-      case 'echo':
-        this.recordEvent(event);
-        return;
-      case 'response':
-        // The completing URC before the OK looks like a response to the parser (same name, no final yet).
-        if (this.earlyCompletion(active, event)) return;
-        active.responses.push(event);
-        this.recordResponse(request, event);
+      case 'urc':
+        this.routeUrc(event);
         return;
       case 'recv':
-        active.responses.push(event);
-        this.recordResponse(request, event);
+        if (event.solicited) {
+          this.answerLine(event);
+          return;
+        }
+        // Without a length its payload ends at the first `"` CR LF: if it went on, the rest is read as lines and
+        // may pose as the answer of the command in flight (`x"\r\nOK\r\n`). Under doubt that answer is an error.
+        if (event.payloadLength === null) this.suspect('a message without a length arrived meanwhile');
+        this.routeUrc(event);
+        return;
+      case 'response':
+        this.answerLine(event);
+        return;
+      case 'echo':
+        this.onEcho(event);
         return;
       case 'final':
-        this.recordEvent(event);
-        this.finalResult(active, event);
+        this.onFinal(event);
         return;
       case 'prompt':
-      case 'connect': {
-        // route() already trapped any input this transaction did not ask for (expectsInput).
-        const payload = request.payload;
-        if (payload === undefined) return;
-        this.recordEvent(event);
-        active.payloadSent = true;
-        this.portMode = event.kind === 'prompt' ? 'prompt' : 'data';
-        this.record('out', 'payload', describePayload(payload.bytes, payload.secret === true));
-        this.write(payload.bytes, active);
+      case 'connect':
+        this.onInput(event);
         return;
-      }
       case 'data':
-        // The module echoing the payload (echo on) or the file bytes: the payload phase is over.
-        if (this.portMode !== 'command') this.portMode = 'command';
-        this.record('in', 'data', describePayload(event.bytes, request.payload?.secret === true));
+        // The module echoing the payload we wrote (echo on): the payload phase is over.
+        if (this.trap === null) this.portMode = 'command';
+        this.record('in', 'data', describePayload(event.bytes, this.active?.job.request.payload?.secret === true));
         return;
       case 'unknown':
         this.staleLines++;
         this.recordEvent(event);
+        // With echo on, a command's answer starts after its echo: noise before the echo cannot have touched it
+        // (and if the noise ate the echo, the final without one is refused anyway).
+        if (this.echo === 'on' && this.active !== null && this.ledger.answering !== this.active.entry) return;
+        this.suspect(event.reason === 'abandoned' ? 'a payload on the line was given up' : 'a damaged line arrived');
         return;
     }
   }
 
-  /** Whether the transaction in flight is waiting for exactly this kind of data input. */
-  private expectsInput(kind: 'prompt' | 'connect'): boolean {
-    const active = this.active;
-    if (active === null || this.resync !== null || active.phase !== 'final' || active.payloadSent) return false;
-    return active.job.request.payload?.after === kind;
+  /** The line the module is answering now, as far as it can be proven (see WireLedger). */
+  private owner(): WrittenLine | null {
+    return this.ledger.answering ?? this.countTie();
   }
 
-  /** An input nobody asked for: fail the transaction in flight and the queue, and write nothing until it ends. */
-  private trap(event: Extract<AtEvent, { kind: 'prompt' | 'connect' }>): void {
-    this.recordEvent(event, 'unexpected');
-    if (this.trappedBy !== null) return;
-    this.trappedBy = event.kind === 'prompt' ? 'a `> ` data prompt' : 'a CONNECT data phase';
-    this.resync?.cancel();
-    this.resync = null;
-    this.resyncNeeded = true;
-    this.unresponsive = true;
+  /** With echo off (or not yet known), the one command written on a clean port owns what comes. */
+  private countTie(): WrittenLine | null {
     const active = this.active;
-    if (active) this.settle(active, this.trapError(active.job.request));
-    for (const job of this.queue.splice(0)) {
-      job.signal?.removeEventListener('abort', job.onAbort);
-      job.reject(this.trapError(job.request));
+    if (active === null || active.phase !== 'final' || this.echo === 'on' || this.ledger.foreign) return null;
+    return this.ledger.isOnly(active.entry) ? active.entry : null;
+  }
+
+  /** The answer of the command in flight can no longer be trusted. */
+  private suspect(reason: string): void {
+    const active = this.active;
+    if (active !== null && active.phase === 'final') active.doubt ??= reason;
+  }
+
+  private answerLine(event: ResponseEvent | RecvEvent): void {
+    const active = this.active;
+    const owner = this.owner();
+    if (active !== null && active.phase === 'final' && owner === active.entry) {
+      const { request } = active.job;
+      // The completing URC before the OK looks like a response to the parser (same name, no final yet).
+      if (event.kind === 'response' && this.earlyCompletion(active, event)) return;
+      active.responses.push(event);
+      this.recordResponse(request, event);
+      return;
     }
-    this.portMode = event.kind === 'prompt' ? 'prompt' : 'data';
-    this.emitHealth();
+    this.staleLines++;
+    this.recordEvent(event, owner?.probe === true ? 'resync' : 'stale');
+    if (owner === null) this.suspect('an answer line that belongs to no command');
   }
 
-  /** The module answered a final result (or rebooted): it has left the input; resynchronise, then carry on. */
-  private release(): void {
-    this.trappedBy = null;
-    this.portMode = 'command';
-    this.resyncNeeded = true;
-    queueMicrotask(() => this.pump());
+  private onEcho(event: Extract<AtEvent, { kind: 'echo' }>): void {
+    const entry = this.ledger.echo(event.raw);
+    const active = this.active;
+    if (entry === null) {
+      this.staleLines++;
+      this.recordEvent(event, 'stale');
+      this.suspect('an echo of a line the station did not write');
+      return;
+    }
+    this.echo = 'on';
+    if (active !== null && entry === active.entry) this.recordEvent(event);
+    else this.recordEvent(event, entry.probe ? 'resync' : 'stale');
   }
 
-  private trapError(request: AtRequest<unknown>): AtError {
-    return new AtError(
-      'busy',
-      `${request.redacted}: the module opened ${this.trappedBy ?? 'a data input'} the station did not ask for; ` +
-        'nothing is written to this port until the module leaves it (its edit timeout, a final result, or a power cycle)',
-    );
+  private onFinal(event: FinalEvent): void {
+    const entry = this.ledger.final(this.countTie());
+    const active = this.active;
+    if (entry === null) {
+      this.staleLines++;
+      this.recordEvent(event, 'stale');
+      if (active !== null && active.phase === 'final') {
+        // Its own final with its echo lost, or a final of nothing it wrote: either way not an answer to trust.
+        this.untiedAnswers++;
+        this.unclean();
+        const why = active.doubt ?? 'its echo never arrived';
+        this.settle(
+          active,
+          new AtResponseError(
+            `${active.job.request.redacted}: a final result arrived that cannot be tied to it (${why}); ` +
+              'the port is resynchronised',
+          ),
+        );
+      }
+      return;
+    }
+    if (event.result === 'OK') {
+      if (entry.probe) this.echo = 'on';
+      else if (entry.info.setsEcho !== null) this.echo = entry.info.setsEcho ? 'on' : 'off';
+    }
+    const own = active !== null && entry === active.entry;
+    if (own) {
+      this.recordEvent(event);
+      this.finalResult(active, event);
+    } else {
+      this.recordEvent(event, entry.probe ? 'resync' : 'stale');
+    }
+    if (this.trap !== null && this.trap.entry === entry) this.releaseTrap();
+    // A late line's tied final that leaves nothing outstanding proves the port clean (the command in flight was
+    // written on a clean port; if its own answer is in doubt, finalResult made the port unclean on purpose).
+    if (!own && this.ledger.size === 0 && !this.clean) this.proven();
   }
 
   private finalResult(active: Active, final: FinalEvent): void {
     const { request } = active.job;
-    this.portMode = 'command';
+    if (this.trap === null) this.portMode = 'command';
     if (this.consecutiveTimeouts > 0 || this.unresponsive) {
       this.consecutiveTimeouts = 0;
       this.unresponsive = false;
@@ -511,6 +650,14 @@ export class AtEngine {
     }
     if (final.result !== 'OK') {
       this.settle(active, this.commandError(active, final));
+      return;
+    }
+    if (active.doubt !== null) {
+      // The final itself may be the forgery (a payload's `OK`), with the real one still to come: prove the port.
+      this.untiedAnswers++;
+      this.unclean();
+      this.emitHealth();
+      this.settle(active, new AtResponseError(`${request.redacted}: its answer arrived damaged (${active.doubt})`));
       return;
     }
     const completion = request.completion;
@@ -524,15 +671,56 @@ export class AtEngine {
     }
     active.final = final;
     active.phase = 'completion';
+    this.armCompletion(active);
+  }
+
+  private armCompletion(active: Active): void {
+    const completion = active.job.request.completion;
+    if (!completion) return;
     if (active.timer !== null) clearTimeout(active.timer);
     active.timer = setTimeout(() => this.timedOut(active), completion.timeoutMs);
   }
 
+  /**
+   * A `> ` or CONNECT. The command in flight that asked for it gets its payload. One opened for a written line
+   * whose command has such a data phase but will not be fed (abandoned, or sent without a payload) traps the
+   * port. Anything else (no line it can belong to, a command without a data phase) is payload or noise.
+   */
+  private onInput(event: Extract<AtEvent, { kind: 'prompt' | 'connect' }>): void {
+    const active = this.active;
+    const owner = this.owner();
+    const kind = event.kind;
+    if (active !== null && owner === active.entry && active.phase === 'final' && !active.payloadSent) {
+      const payload = active.job.request.payload;
+      if (payload?.after === kind) {
+        this.recordEvent(event);
+        active.payloadSent = true;
+        this.portMode = kind === 'prompt' ? 'prompt' : 'data';
+        this.record('out', 'payload', describePayload(payload.bytes, payload.secret === true));
+        if (kind === 'prompt') this.parser.notePayload(payload.bytes.length);
+        this.write(payload.bytes, active);
+        return;
+      }
+    }
+    if (owner !== null && owner.info.payload?.after === kind) {
+      this.moduleTrap(event, owner);
+      return;
+    }
+    this.staleLines++;
+    this.recordEvent(event, 'unexpected');
+  }
+
   private routeUrc(event: UrcNotice): void {
-    this.recordEvent(event);
+    // A `+X:` line no URC table knows, on a port with answers outstanding, is most likely one of those answers.
+    if (event.kind === 'urc' && !event.known && !this.clean) {
+      this.staleLines++;
+      this.recordEvent(event, 'stale');
+    } else {
+      this.recordEvent(event);
+    }
     const active = this.active;
     if (active && event.kind === 'urc') this.matchInFlight(active, event);
-    if (RESET_URCS.has(event.kind === 'urc' ? event.name : '')) this.moduleReset(event.raw);
+    if (event.kind === 'urc' && RESET_URCS.has(event.name)) this.moduleReset(event.raw);
     this.urcs.dispatch(event);
   }
 
@@ -554,37 +742,213 @@ export class AtEngine {
     }
   }
 
-  /** Abort matches first, then the completing URC. */
+  /** Abort matches first, then the completing URC, then a notice that the module is still at work. */
   private matchInFlight(active: Active, event: UrcEvent): void {
     const { request } = active.job;
     for (const abort of request.abortOn ?? []) {
       if (abort.urc.toUpperCase() === event.name && abort.match(event)) {
-        if (active.phase === 'final') this.resyncNeeded = true;
+        if (active.phase === 'final') this.unclean();
         this.settle(active, new AtCommandError(`${request.redacted}: aborted by ${event.raw}`, {}));
         return;
       }
     }
     const completion = request.completion;
-    if (!completion || completion.urc.toUpperCase() !== event.name || !completion.match(event)) return;
-    if (active.phase === 'completion' && active.final) this.finish(active, active.final, event);
-    else if (active.early === null) active.early = event;
+    if (!completion || completion.urc.toUpperCase() !== event.name) return;
+    if (completion.match(event)) {
+      if (active.phase === 'completion' && active.final) this.finish(active, active.final, event);
+      else if (active.early === null) active.early = event;
+      return;
+    }
+    // A retransmission notice: the module retries and its result will come later; the budget starts again.
+    if (active.phase === 'completion' && completion.progress?.(event) === true) this.armCompletion(active);
   }
 
   /** The module restarted or powered down: whatever is in flight will never be answered. */
   private moduleReset(raw: string): void {
     const active = this.active;
-    if (!active) return;
-    this.settle(
-      active,
-      new AtCommandError(`${active.job.request.redacted}: the module reported ${raw} before answering`, {}),
+    const written = this.ledger.size > 0;
+    this.ledger.forget();
+    this.echo = 'unknown';
+    if (this.trap !== null && this.trap.view.cause !== 'payload') this.releaseTrap();
+    if (written) {
+      // A line that reached the module just after it restarted may still be answered: prove the port clean.
+      this.unclean();
+      this.resync?.cancel();
+      this.resync = null;
+    }
+    if (active) {
+      this.settle(
+        active,
+        new AtCommandError(`${active.job.request.redacted}: the module reported ${raw} before answering`, {}),
+      );
+    } else {
+      queueMicrotask(() => this.pump());
+    }
+  }
+
+  // ---- traps ---------------------------------------------------------------------------------------------
+
+  /** The module waits for input for `owner`, which the station will not feed: leave it, write nothing else. */
+  private moduleTrap(event: Extract<AtEvent, { kind: 'prompt' | 'connect' }>, owner: WrittenLine): void {
+    this.recordEvent(event, 'unexpected');
+    if (this.trap !== null && this.trap.view.cause !== 'payload') return;
+    const prompt = event.kind === 'prompt';
+    this.portMode = prompt ? 'prompt' : 'data';
+    if (prompt && owner.escaped !== true) {
+      owner.escaped = true;
+      this.record('out', 'payload', '<ESC>');
+      this.write(ESC, null);
+    }
+    const command = this.redactor.mask(owner.line);
+    const since = Date.now();
+    this.enterTrap(
+      {
+        cause: prompt ? 'prompt' : 'upload',
+        detail: prompt
+          ? `the module opened a \`> \` input for ${command}, which the station does not feed; ESC was sent`
+          : `the module takes upload bytes for ${command}, which the station does not send; ` +
+            'waiting for the upload to time out',
+        since,
+        until: since + this.trapLimitMs,
+      },
+      owner,
+      setTimeout(() => this.trapExpired(), this.trapLimitMs),
     );
+  }
+
+  private enterTrap(view: PortTrap, entry: WrittenLine | null, timer: ReturnType<typeof setTimeout> | null): void {
+    if (this.trap?.timer != null) clearTimeout(this.trap.timer);
+    this.trap = { view, entry, timer };
+    this.resync?.cancel();
+    this.resync = null;
+    this.failQueue((request) => this.trapError(request, view));
+    this.emitHealth();
+  }
+
+  private trapExpired(): void {
+    const trap = this.trap;
+    if (trap === null) return;
+    // The module may still be in its input (it ignored ESC, or an upload has no end): take the port back anyway.
+    this.unclean();
+    const active = this.active;
+    if (active !== null && active.entry === trap.entry) {
+      this.settle(
+        active,
+        new AtError('timeout', `${active.job.request.redacted}: the module kept its input open (${trap.view.detail})`),
+      );
+    }
+    this.releaseTrap();
+  }
+
+  private releaseTrap(): void {
+    const trap = this.trap;
+    if (trap === null) return;
+    if (trap.timer !== null) clearTimeout(trap.timer);
+    this.trap = null;
+    if (this.active === null) this.portMode = 'command';
+    if (!this.clean) this.resyncWanted = true;
+    this.emitHealth();
+    queueMicrotask(() => this.pump());
+  }
+
+  private trapError(request: AtRequest<unknown>, view: PortTrap): AtError {
+    return new AtError(
+      'busy',
+      `${request.redacted}: not sent: port ${this.transport.id} is trapped: ${view.detail}; ` +
+        `it is taken back by ${new Date(view.until).toISOString()} at the latest`,
+    );
+  }
+
+  /** The parser started or stopped taking a payload whole. */
+  private onHold(kind: HoldKind | null): void {
+    if (kind === null) {
+      if (this.holdKind === null) return;
+      this.holdKind = null;
+      if (this.trap?.view.cause === 'payload') this.releaseTrap();
+      return;
+    }
+    if (this.holdKind === null) this.holdSince = Date.now();
+    this.holdKind = kind;
+    // Our own payload's echo is expected to take its time; a message payload that lasts is suspicious.
+    if (this.holdTimer === null) this.watchHold(kind === 'data' ? this.trapLimitMs : this.trapNoticeMs);
+  }
+
+  /**
+   * Looks at the hold after `ms`: past the trap time it is given up; a message payload that has lasted noticeMs
+   * with no byte arriving for noticeMs shows as a trap (one still arriving, a long message on a slow line, does not).
+   */
+  private watchHold(ms: number): void {
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = null;
+      const kind = this.holdKind;
+      if (kind === null) return;
+      const now = Date.now();
+      const age = now - this.holdSince;
+      if (age >= this.trapLimitMs) {
+        this.holdExpired();
+        return;
+      }
+      const wait = Math.max(this.trapNoticeMs - age, this.trapNoticeMs - (now - this.lastDataAt));
+      if (kind !== 'data' && this.trap === null && wait <= 0) this.holdNoticed(kind);
+      const noticing = kind !== 'data' && this.trap === null && wait > 0;
+      this.watchHold(Math.max(1, noticing ? wait : this.trapLimitMs - age));
+    }, ms);
+  }
+
+  private holdNoticed(kind: HoldKind): void {
+    if (this.trap !== null) return;
+    this.enterTrap(
+      {
+        cause: 'payload',
+        detail:
+          kind === 'recv-counted'
+            ? 'a +QMTRECV message announced more payload bytes than have arrived'
+            : 'a +QMTRECV message payload has no end yet',
+        since: this.holdSince,
+        until: this.holdSince + this.trapLimitMs,
+      },
+      null,
+      null,
+    );
+  }
+
+  /** Makes the parser give up the payload it takes whole (its own events report it). */
+  private dropHold(): void {
+    this.clearHold();
+    this.parser.abandonHold();
+  }
+
+  /** A payload that did not end within the trap time: make the parser give it up and take the port back. */
+  private holdExpired(): void {
+    if (this.holdKind === null) return;
+    this.dropHold();
+    // Answers may have been taken for payload bytes: nothing that was being answered can be followed now.
+    this.ledger.lost();
+    this.unclean();
+    const active = this.active;
+    if (active !== null && active.phase === 'final') {
+      this.untiedAnswers++;
+      this.settle(
+        active,
+        new AtResponseError(`${active.job.request.redacted}: its answer was lost in a payload the parser gave up on`),
+      );
+    }
+    if (this.trap?.view.cause === 'payload') this.releaseTrap();
+    else queueMicrotask(() => this.pump());
+  }
+
+  private clearHold(): void {
+    this.holdKind = null;
+    if (this.holdTimer !== null) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
   }
 
   // ---- transcript and health -----------------------------------------------------------------------------
 
   private recordEvent(event: AtEvent, note?: TranscriptEntry['note']): void {
-    if (this.transcriptListeners.size === 0) return;
-    const late = this.lateSecret && event.kind !== 'final' && event.kind !== 'echo';
+    if (!this.transcriptEmitter.hasListeners) return;
+    // A late line may be the answer of an abandoned command whose answers are secret: masked until it is over.
+    const late = event.kind !== 'final' && event.kind !== 'echo' && this.ledger.hasSecret(this.active?.entry ?? null);
     const text =
       event.kind === 'data'
         ? `<${event.length} bytes>`
@@ -600,15 +964,12 @@ export class AtEngine {
     text: string,
     note?: TranscriptEntry['note'],
   ): void {
-    if (this.transcriptListeners.size === 0) return;
-    const entry: TranscriptEntry = { at: Date.now(), direction, kind, text, ...(note ? { note } : {}) };
-    for (const listener of [...this.transcriptListeners]) listener(entry);
+    if (!this.transcriptEmitter.hasListeners) return;
+    this.transcriptEmitter.fire({ at: Date.now(), direction, kind, text, ...(note ? { note } : {}) });
   }
 
   private emitHealth(): void {
-    if (this.healthListeners.size === 0) return;
-    const health = this.health;
-    for (const listener of [...this.healthListeners]) listener(health);
+    if (this.healthEmitter.hasListeners) this.healthEmitter.fire(this.health);
   }
 
   private closedError(request: AtRequest<unknown>, reason: string): AtError {
@@ -618,6 +979,12 @@ export class AtEngine {
 
 function cancelledError(request: AtRequest<unknown>): AtError {
   return new AtError('cancelled', `${request.redacted}: cancelled`);
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`AtEngine: ${name} must be a positive number`);
+  return value;
 }
 
 /** A request the engine cannot run safely: a line that would break framing, or a nonsensical time limit. */

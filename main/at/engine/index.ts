@@ -5,8 +5,10 @@ export {
   type PortMode,
   type ResyncOptions,
   type RunOptions,
+  type TrapOptions,
   type UrcNotice,
 } from './engine';
-export type { PortHealth } from './health';
+export type { PortHealth, PortTrap } from './health';
 export { inThreadParserLink, type ParserLink } from './parser-link';
+export { PROBES } from './probes';
 export { Redactor, secretsOf, describePayload, type TranscriptEntry } from './transcript';

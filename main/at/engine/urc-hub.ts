@@ -1,24 +1,24 @@
+import { Emitter, type Disposable } from '../../base';
 import type { RecvEvent, UrcEvent } from '../vocab/request';
-import type { Disposable } from '../../transport/types';
 
 /** What a URC subscriber receives: a plain URC, or a +QMTRECV message (name `+QMTRECV`). */
 export type UrcNotice = UrcEvent | RecvEvent;
 
 /** The subscribers of one port's URCs, by name (upper case) and for all names. */
-export class UrcHub {
-  private readonly byName = new Map<string, Set<(event: UrcNotice) => void>>();
-  private readonly all = new Set<(event: UrcNotice) => void>();
+export class UrcHub implements Disposable {
+  private readonly byName = new Map<string, Emitter<UrcNotice>>();
+  private readonly all = new Emitter<UrcNotice>('engine.urc');
+  private disposed = false;
 
   on(name: string, listener: (event: UrcNotice) => void): Disposable {
     const key = name.toUpperCase();
-    let set = this.byName.get(key);
-    if (!set) {
-      set = new Set();
-      this.byName.set(key, set);
+    let emitter = this.byName.get(key);
+    if (emitter === undefined) {
+      emitter = new Emitter<UrcNotice>(`engine.urc ${key}`);
+      if (this.disposed) emitter.dispose();
+      else this.byName.set(key, emitter);
     }
-    set.add(listener);
-    const owned = set;
-    return { dispose: () => owned.delete(listener) };
+    return emitter.event(listener);
   }
 
   /** Only the URCs of one MQTT client: the client index is the first parameter (or `clientIdx` of a message). */
@@ -29,19 +29,20 @@ export class UrcHub {
   }
 
   onAny(listener: (event: UrcNotice) => void): Disposable {
-    this.all.add(listener);
-    return { dispose: () => this.all.delete(listener) };
+    return this.all.event(listener);
   }
 
+  /** Tells the subscribers; one that throws is reported (onUnexpectedError) and the others still hear it. */
   dispatch(event: UrcNotice): void {
-    const name = event.kind === 'urc' ? event.name : '+QMTRECV';
-    for (const listener of [...(this.byName.get(name) ?? [])]) listener(event);
-    for (const listener of [...this.all]) listener(event);
+    this.byName.get(event.kind === 'urc' ? event.name : '+QMTRECV')?.fire(event);
+    this.all.fire(event);
   }
 
-  clear(): void {
+  dispose(): void {
+    this.disposed = true;
+    for (const emitter of this.byName.values()) emitter.dispose();
     this.byName.clear();
-    this.all.clear();
+    this.all.dispose();
   }
 }
 

@@ -22,14 +22,19 @@ export interface CommandInfo {
    * was not asked for.
    */
   readonly dataPhase: DataPhase | null;
-  /** ATE0 turns echo off, ATE1 (and factory reset) turn it on; null for any other command. */
+  /**
+   * ATE0 turns echo off, ATE1 (and factory reset) turn it on, also among other basic commands on the same line
+   * (`ATE1V1Q0`: the last one that sets it wins); null for a line that does not set it.
+   */
   readonly setsEcho: boolean | null;
 }
 
 /** Largest payload the parser will count as one `data` event (a QFUPL certificate is a few KiB). */
 export const MAX_DATA_PHASE = 1 << 20;
 
-const ECHO_SETTING = /^AT(?:E([01]?)|&F0?|Z0?)$/i;
+/** A line of basic commands only (`ATE1V1Q0`, `AT&F`), each a letter (or & and a letter) and a number. */
+const BASIC_LINE = /^AT((?:&?[A-Z]\d*)+)$/i;
+const BASIC_COMMAND = /(&?[A-Z])(\d*)/gi;
 
 /**
  * Recently parsed lines. A station repeats a small set of command lines (and a captured log even more so), and
@@ -59,13 +64,25 @@ function parseUncached(line: string): CommandInfo {
     dataPhase.length !== null &&
     dataPhase.length > 0 &&
     dataPhase.length <= MAX_DATA_PHASE;
-  const echo = ECHO_SETTING.exec(trimmed);
   return {
     line: trimmed,
     name: first?.name ?? null,
     kind: first?.kind ?? 'exec',
     payload: counted ? { after: dataPhase.after, length: dataPhase.length } : null,
     dataPhase,
-    setsEcho: echo === null ? null : echo[1] !== '0',
+    setsEcho: echoSetting(trimmed),
   };
+}
+
+/** What a line of basic commands does to echo: E0 off; E, E1, &F, Z on (the factory default); null if nothing. */
+function echoSetting(line: string): boolean | null {
+  const basic = BASIC_LINE.exec(line)?.[1];
+  if (basic === undefined) return null;
+  let echo: boolean | null = null;
+  for (const [, command = '', arg = ''] of basic.matchAll(BASIC_COMMAND)) {
+    const letter = command.toUpperCase();
+    if (letter === 'E' && (arg === '' || arg === '0' || arg === '1')) echo = arg !== '0';
+    else if ((letter === '&F' || letter === 'Z') && (arg === '' || arg === '0')) echo = true;
+  }
+  return echo;
 }

@@ -264,3 +264,154 @@ describe('bounded memory', () => {
     expect(events[1]).toEqual(error);
   });
 });
+
+describe('a live port (the engine notes what it writes)', () => {
+  const live = (): AtStreamParser => new AtStreamParser({ live: true, maxRecvPayload: 1024 });
+  const events = (parser: AtStreamParser, text: string): AtEvent[] => parser.push(bytesOf(text));
+
+  it('counts the echoed payload only once the engine says it writes it (notePayload)', () => {
+    const parser = live();
+    const cmd = 'AT+QMTPUBEX=0,0,0,0,"t",7';
+    parser.noteCommand(cmd);
+    expect(events(parser, `${cmd}\r\r\n> `)).toEqual([echo(cmd), prompt]);
+    expect(parser.hold).toBeNull();
+    parser.notePayload(7);
+    expect(parser.hold).toBe('data');
+    expect(events(parser, '\r\nOK\r\n"\r\nOK\r\n')).toEqual([data('\r\nOK\r\n"'), ok]);
+    expect(parser.hold).toBeNull();
+  });
+
+  it('notes a payload that arrives before the space of the prompt', () => {
+    const parser = live();
+    const cmd = 'AT+QMTPUBEX=0,0,0,0,"t",2';
+    parser.noteCommand(cmd);
+    expect(events(parser, `${cmd}\r\r\n>`)).toEqual([echo(cmd), prompt]);
+    parser.notePayload(2);
+    expect(events(parser, ' ab\r\nOK\r\n')).toEqual([data('ab'), ok]);
+  });
+
+  it('opens no data phase for a prompt nobody feeds, nor for CONNECT after a late echo of an upload', () => {
+    const parser = live();
+    parser.noteCommand('AT+CSQ');
+    // A late echo of an abandoned upload, its CONNECT, then lines: all read as lines, nothing swallowed.
+    expect(events(parser, 'AT+QFUPL="UFS:a",4,10\r\r\nCONNECT\r\nOK\r\n')).toEqual([
+      echo('AT+QFUPL="UFS:a",4,10'),
+      { kind: 'connect', raw: 'CONNECT' },
+      ok,
+    ]);
+    expect(events(parser, 'AT+QMTPUBEX=0,0,0,0,"t",4\r\r\n> \r\nERROR\r\n')).toEqual([
+      echo('AT+QMTPUBEX=0,0,0,0,"t",4'),
+      prompt,
+      error,
+    ]);
+    expect(parser.hold).toBeNull();
+  });
+
+  it('does not believe a +QMTRECV length from a client known to send none (after RDY, the default)', () => {
+    const parser = live();
+    // The payload `x"\r\n+QMTRECV: 0,9,"t",65000,"` of a length-less message.
+    const wire = '\r\nRDY\r\n\r\n+QMTRECV: 0,1,"t","x"\r\n+QMTRECV: 0,9,"t",65000,""\r\n\r\nOK\r\n';
+    expect(events(parser, wire)).toEqual([
+      urc('RDY', []),
+      recv('+QMTRECV: 0,1,"t","x"', { idx: 0, msgid: 1, topic: 't', len: null, payload: 'x' }),
+      { kind: 'unknown', raw: '+QMTRECV: 0,9,"t",65000,""', reason: 'unparsed' },
+      ok,
+    ]);
+    expect(parser.hold).toBeNull();
+  });
+
+  it('learns msg_len_enable from AT+QMTCFG="recv/mode" (set or read) and holds each client to it', () => {
+    const parser = live();
+    events(parser, '\r\nRDY\r\n');
+    parser.noteCommand('AT+QMTCFG="recv/mode",0,0,1');
+    events(parser, '\r\nOK\r\n');
+    expect(events(parser, '\r\n+QMTRECV: 0,1,"t",4,"a"\r\n"\r\n')).toEqual([
+      recv('+QMTRECV: 0,1,"t",4,"a"\r\n"', { idx: 0, msgid: 1, topic: 't', len: 4, payload: 'a"\r\n' }),
+    ]);
+    // Client 0 sends lengths now: a length-less header there is payload of something else.
+    expect(events(parser, '\r\n+QMTRECV: 0,2,"t","b"\r\n')[0]).toMatchObject({ kind: 'unknown' });
+    // Client 1 is still without lengths; its read form says it now sends them.
+    parser.noteCommand('AT+QMTCFG="recv/mode",1');
+    expect(events(parser, '\r\n+QMTCFG: "recv/mode",0,1\r\n\r\nOK\r\n')).toHaveLength(2);
+    expect(events(parser, '\r\n+QMTRECV: 1,2,"t",1,"b"\r\n')[0]).toMatchObject({ kind: 'recv', payloadLength: 1 });
+  });
+
+  it('with the client mode unknown, believes no length beyond maxRecvPayload and no client index beyond 5', () => {
+    const parser = live();
+    expect(events(parser, '\r\n+QMTRECV: 0,9,"t",65000,"abc"\r\nOK\r\n')).toEqual([
+      { kind: 'unknown', raw: '+QMTRECV: 0,9,"t",65000,"abc"', reason: 'unparsed' },
+      ok,
+    ]);
+    expect(events(parser, '\r\n+QMTRECV: 6,1,"t",1,"a"\r\n')[0]).toMatchObject({ kind: 'unknown' });
+    expect(events(parser, '\r\n+QMTRECV: 0,1,"t",1024,"')).toEqual([]);
+    expect(parser.hold).toBe('recv-counted');
+  });
+
+  it('bounds a length-less payload by maxRecvPayload', () => {
+    const parser = live();
+    const out = events(parser, `\r\n+QMTRECV: 0,1,"t","${'z'.repeat(1100)}\r\nOK\r\n`);
+    expect(out.map((e) => e.kind)).toEqual(['unknown', 'final']);
+    expect(out[0]).toMatchObject({ reason: 'overlong' });
+  });
+
+  it('reads a line that is not text (invalid UTF-8) or only blanks as noise, and UTF-8 text as text', () => {
+    const parser = live();
+    parser.noteCommand('AT+QGMR');
+    const bytes = new Uint8Array([0x0d, 0x0a, 0xff, 0xfe, 0x41, 0x0d, 0x0a, 0x20, 0x20, 0x0d, 0x0a]);
+    expect(parser.push(bytes)).toEqual([
+      { kind: 'unknown', raw: '\ufffd\ufffdA', reason: 'binary' },
+      { kind: 'unknown', raw: '  ', reason: 'unparsed' },
+    ]);
+    expect(events(parser, '\r\n+QMTRECV: 1,4\r\n\r\nRevisión: EC200U\r\n\r\nOK\r\n')).toEqual([
+      urc('+QMTRECV: 1,4', ['1', '4']),
+      response('Revisión: EC200U', []),
+      ok,
+    ]);
+    // A captured log keeps such a line as the recorder saw it.
+    expect(new AtStreamParser().push(bytes)[0]).toMatchObject({ kind: 'unknown', reason: 'unparsed' });
+  });
+
+  it('reads the echo behind noise that stuck to its front, and keeps any other line with noise in it as noise', () => {
+    const parser = live();
+    parser.noteCommand('ATE1V1Q0');
+    // The tail of a noise burst (DEL, XOFF) after its own line end, then the module's echo.
+    const glued = new Uint8Array([0x7f, 0x13, ...new TextEncoder().encode('ATE1V1Q0\r\r\nOK\r\n')]);
+    expect(parser.push(glued)).toEqual([
+      { kind: 'unknown', raw: '\\x7f\\x13', reason: 'binary' },
+      { kind: 'echo', raw: 'ATE1V1Q0' },
+      ok,
+    ]);
+    parser.noteCommand('AT+CGSN');
+    const answer = new Uint8Array([
+      ...new TextEncoder().encode('AT+CGSN\r\r\n'),
+      0x7f,
+      0x13,
+      ...new TextEncoder().encode('868691050000048\r\n\r\nOK\r\n'),
+    ]);
+    expect(parser.push(answer)).toEqual([
+      { kind: 'echo', raw: 'AT+CGSN' },
+      { kind: 'unknown', raw: '\\x7f\\x13868691050000048', reason: 'binary' },
+      ok,
+    ]);
+  });
+
+  it('abandons a payload on request: one unknown event without the payload, then lines again', () => {
+    const parser = live();
+    expect(events(parser, '\r\n+QMTRECV: 0,1,"t",1000,"secret-ish payload')).toEqual([]);
+    expect(parser.hold).toBe('recv-counted');
+    const abandoned = parser.abandonHold();
+    expect(abandoned).toEqual([
+      {
+        kind: 'unknown',
+        raw: '+QMTRECV: 0,1,"t",1000,<payload abandoned after 18 of 1000 bytes>',
+        reason: 'abandoned',
+      },
+    ]);
+    expect(parser.hold).toBeNull();
+    expect(parser.abandonHold()).toEqual([]);
+    expect(events(parser, '\r\nOK\r\n')).toEqual([ok]);
+    parser.push(bytesOf('\r\n+QMTRECV: 0,1,"t","open'));
+    expect(parser.hold).toBe('recv-quoted');
+    expect(parser.abandonHold()[0]).toMatchObject({ raw: '+QMTRECV: 0,1,"t",<payload abandoned after 4 bytes>' });
+  });
+});

@@ -1,13 +1,24 @@
 import type { AtEvent } from '../vocab/types';
 import { classifyLine } from './classify-line';
 import { MAX_DATA_PHASE, parseCommandLine, type CommandInfo } from './command-info';
+import { splitParams } from './split-params';
 import { parseRecvHeader, type RecvHeader } from './recv-header';
-import { decodeText, escapeBytes, hasControlBytes } from './text';
+import { decodeText, escapeBytes, lineBytes } from './text';
 
 /** Longest ordinary line kept; a longer one is reported as `unknown` / `overlong` and skipped to its end. */
 export const MAX_LINE = 4096;
 /** Longest +QMTRECV line (header and payload) kept whole. */
 export const MAX_RECV_LINE = 64 * 1024;
+/**
+ * Default longest +QMTRECV payload taken whole (bytes on the wire, so a hex-format payload counts double). The
+ * application note caps what a module publishes at 1500 bytes and gives no figure for what it receives; the
+ * station's own round trip stays under that, and a cloud message of a few KiB fits. A header announcing more is
+ * not believed (it is most likely payload bytes of another message), so a forged `<payload_len>` cannot make the
+ * parser swallow the port's traffic.
+ */
+export const MAX_RECV_PAYLOAD = 8192;
+/** MQTT client indexes a module has (spec: <client_idx> 0-5). */
+const MQTT_CLIENTS = 6;
 /** Longest +QMTRECV header (`+QMTRECV: <idx>,<msgid>,"<topic>",<len>,`) looked at for the payload's quote. */
 const MAX_RECV_HEADER = 1024;
 /** Upper bound of retainedBytes: a +QMTRECV line, its growing payload buffer, or one data phase. */
@@ -40,6 +51,30 @@ const enum Mode {
   RecvQuoted,
 }
 
+/**
+ * A payload the parser is taking whole: while it lasts, nothing on the line is read as a protocol token. A real
+ * payload ends within its transmission time; one that does not (a forged length, a lost closing quote) is what
+ * the engine bounds with its trap timer (abandonHold).
+ */
+export type HoldKind = 'recv-counted' | 'recv-quoted' | 'data';
+
+export interface ParserOptions {
+  /**
+   * A live port: the engine notes every command line (noteCommand) and every payload it writes (notePayload).
+   * A payload echo is then counted only after notePayload, and never for an echo the engine did not note (a late
+   * echo of an abandoned command opens no data phase). Off for captured logs, where the recorder saw both sides.
+   */
+  readonly live?: boolean;
+  /** Longest +QMTRECV payload taken whole; see MAX_RECV_PAYLOAD. */
+  readonly maxRecvPayload?: number;
+}
+
+/**
+ * What the parser knows of a client's `msg_len_enable` (AT+QMTCFG="recv/mode"): whether its +QMTRECV carry a
+ * `<payload_len>`. Unknown until the station reads or sets it, or sees the module start (RDY: the default, none).
+ */
+type RecvLength = 'with' | 'without' | null;
+
 interface InFlight {
   readonly info: CommandInfo;
   /** Told by the engine (live) rather than read from an echo alone (a captured log). */
@@ -65,18 +100,24 @@ const RECV_PREFIX = [0x2b, 0x51, 0x4d, 0x54, 0x52, 0x45, 0x43, 0x56, 0x3a]; // "
  * +QMTRECV without `<payload_len>`: the payload ends at the first quote that is directly followed by CR or LF.
  * A payload that itself contains `"\r\n` cannot be told apart from its end without waiting for bytes that may
  * never come (the URC is often the last thing on the line), so it is cut there and the rest of it surfaces as
- * `unknown` lines. The station configures `AT+QMTCFG="recv/mode",<idx>,0,1` so that the length is present,
- * and with the length any payload is taken exactly.
+ * lines. Provisioning configures `AT+QMTCFG="recv/mode",<idx>,0,1` so that the length is present, and with the
+ * length any payload is taken exactly. A header is believed only when the evidence allows it (acceptsHeader):
+ * the client's known `msg_len_enable`, the spec's ranges, and maxRecvPayload; so a forged header inside another
+ * message's payload cannot make the parser swallow the port's traffic. A payload that still does not end is
+ * reported through `hold` and given up on the engine's request (abandonHold).
  *
  * Which command an answer belongs to: the noted command, or (captured logs) the one named by the echo. Once echo
  * is known to be on (an echo was seen; ATE0/ATE1 answered OK say otherwise), a newly noted command owns nothing
  * until its own echo arrives, so a late reply to the previous command is reported honestly (a URC, an unknown
- * line, a final) rather than as the new command's response. With echo off, only the names can tell, and do.
+ * line, a final) rather than as the new command's response. With echo off, only the names can tell, and do. (The
+ * engine ties lines to the lines it wrote on its own account too, see main/at/engine/ledger.ts.)
  *
- * Payload phases: with echo on (this command's echo was seen) the module echoes the payload typed after `> `,
- * and exactly that many bytes become one `data` event; with echo off nothing is echoed and nothing is counted.
- * File bytes after CONNECT (AT+QFUPL) are not echoed: they are counted only in a captured log (no noteCommand,
- * the command known from its echo), where the recorder saw the host's bytes too. The prompt event's raw is always `> `; one space after `>` belongs to the prompt.
+ * Payload phases: with echo on the module echoes the payload typed after `> `, and exactly that many bytes
+ * become one `data` event; with echo off nothing is echoed and nothing is counted. Live (ParserOptions.live),
+ * the count starts only when the engine notes the payload it writes (notePayload): a prompt nobody feeds, or a
+ * late echo of an abandoned command, opens no data phase. In a captured log the command named by the echo opens
+ * it, and file bytes after CONNECT (AT+QFUPL, never echoed by the module) are counted too, since the recorder saw
+ * the host's bytes. The prompt event's raw is always `> `; one space after `>` belongs to the prompt.
  */
 export class AtStreamParser {
   private mode = Mode.Line;
@@ -97,6 +138,22 @@ export class AtStreamParser {
   private recv: RecvHeader | null = null;
   /** The previous byte of a length-less +QMTRECV payload was a quote that may be its closing one. */
   private pendingQuote = false;
+  /** A payload length noted while the prompt's space may still come: counting starts after it. */
+  private pendingPayload = 0;
+  /** The +QMTRECV line being read had a complete message header that was not believed (see acceptsHeader). */
+  private recvRefused = false;
+  private readonly recvLength: RecvLength[] = new Array<RecvLength>(MQTT_CLIENTS).fill(null);
+  private readonly live: boolean;
+  private readonly maxRecvPayload: number;
+
+  constructor(options: ParserOptions = {}) {
+    this.live = options.live === true;
+    const max = options.maxRecvPayload ?? MAX_RECV_PAYLOAD;
+    if (!Number.isInteger(max) || max < 1 || max > MAX_RECV_LINE) {
+      throw new RangeError(`maxRecvPayload must be an integer from 1 to ${MAX_RECV_LINE}`);
+    }
+    this.maxRecvPayload = max;
+  }
 
   /**
    * The engine is about to write `line` (without CR). Its answer lines are responses; a `+NAME:` line of the
@@ -111,6 +168,54 @@ export class AtStreamParser {
       finalSeen: false,
       payloadDone: false,
     };
+  }
+
+  /**
+   * Live ports: the engine is about to write `length` payload bytes after the `> ` prompt of the noted command.
+   * With echo on the module echoes them, and exactly that many bytes become one `data` event (CR LF, `OK` and
+   * quotes inside them included). Nothing is counted for a prompt the engine did not feed.
+   */
+  notePayload(length: number): void {
+    const cmd = this.command;
+    if (!this.live || cmd === null || !cmd.noted || !cmd.echoSeen || cmd.finalSeen || this.echoOn !== true) return;
+    if (!Number.isInteger(length) || length <= 0 || length > MAX_DATA_PHASE) return;
+    if (this.mode === Mode.PromptSpace) this.pendingPayload = length;
+    else if (this.mode === Mode.Line && this.lineLength === 0) this.startData(length);
+  }
+
+  /** The payload being taken whole right now, if any. */
+  get hold(): HoldKind | null {
+    switch (this.mode) {
+      case Mode.RecvCounted:
+      case Mode.RecvClosingQuote:
+        return 'recv-counted';
+      case Mode.RecvQuoted:
+        return 'recv-quoted';
+      case Mode.Data:
+        return 'data';
+      default:
+        return null;
+    }
+  }
+
+  /**
+   * Gives up the payload being taken (the engine's trap time ran out: it will not end by itself), or only a hold of
+   * kind `only`. What was taken is dropped, reported as one `unknown` event (`abandoned`, without the payload
+   * bytes), and the parser reads lines again from the next byte.
+   */
+  abandonHold(only?: HoldKind): AtEvent[] {
+    const hold = this.hold;
+    if (hold === null || (only !== undefined && hold !== only)) return [];
+    const what = hold === 'data' ? '<payload echo' : `${this.recv?.text ?? '+QMTRECV'}<payload`;
+    const target = hold === 'recv-quoted' ? '' : ` of ${this.dataTarget}`;
+    const raw = `${what} abandoned after ${this.dataLength}${target} bytes>`;
+    this.recv = null;
+    this.data = EMPTY;
+    this.dataLength = 0;
+    this.dataTarget = 0;
+    this.pendingQuote = false;
+    this.mode = Mode.Line;
+    return [{ kind: 'unknown', raw, reason: 'abandoned' }];
   }
 
   /** Bytes the parser holds on to (line and payload buffers): never more than MAX_RETAINED. */
@@ -138,7 +243,9 @@ export class AtStreamParser {
         case Mode.PromptSpace:
           if (bytes[i] === SPACE) i++;
           this.mode = Mode.Line;
-          this.maybeStartData('prompt');
+          if (this.pendingPayload > 0) this.startData(this.pendingPayload);
+          else this.maybeStartData('prompt');
+          this.pendingPayload = 0;
           break;
         case Mode.Data:
           i = this.readData(bytes, i, out);
@@ -224,7 +331,8 @@ export class AtStreamParser {
       if (before !== COMMA) continue;
       this.append(bytes, start, q);
       const header = parseRecvHeader(this.line, this.lineLength);
-      if (header !== null && (header.payloadLength ?? 0) <= MAX_RECV_LINE) {
+      if (header !== null && !this.acceptsHeader(header)) this.recvRefused = true;
+      else if (header !== null) {
         this.lineLength = 0;
         this.recv = header;
         this.dataLength = 0;
@@ -255,6 +363,20 @@ export class AtStreamParser {
     this.endLine(this.line, 0, this.lineLength, bytes[end] === CR, out);
     this.lineLength = 0;
     return end + 1;
+  }
+
+  /**
+   * Whether a complete +QMTRECV header is believed to open a payload. Evidence against it: a client index or
+   * packet id out of the spec's range, a length beyond maxRecvPayload, or a length field where the client is
+   * known to send none (or none where it is known to send one): then these are payload bytes of another message
+   * (`x"\r\n+QMTRECV: 0,9,"t",65000,"`), and the line is reported as an unknown line instead.
+   */
+  private acceptsHeader(header: RecvHeader): boolean {
+    if (header.clientIdx >= MQTT_CLIENTS || header.msgid > 65535) return false;
+    if (header.payloadLength !== null && header.payloadLength > this.maxRecvPayload) return false;
+    const known = this.recvLength[header.clientIdx];
+    if (known === 'without' && header.payloadLength !== null) return false;
+    return !(known === 'with' && header.payloadLength === null);
   }
 
   private readRecvCounted(bytes: Uint8Array, start: number): number {
@@ -293,7 +415,7 @@ export class AtStreamParser {
       }
       if (c === QUOTE) this.pendingQuote = true;
       else this.pushPayloadByte(c);
-      if (this.dataLength > MAX_RECV_LINE) {
+      if (this.dataLength > this.maxRecvPayload) {
         const header = this.recv?.text ?? '';
         out.push({ kind: 'unknown', raw: header + escapeBytes(this.data, 0, MAX_LINE), reason: 'overlong' });
         this.recv = null;
@@ -362,13 +484,21 @@ export class AtStreamParser {
    * captured log that recorded the host's side too (a command known from the stream, not noted live).
    */
   private maybeStartData(after: 'prompt' | 'connect'): void {
+    // Live, the engine says what it writes (notePayload); an echo alone opens no data phase.
+    if (this.live) return;
     const cmd = this.current();
     const payload = cmd?.info.payload;
     if (cmd === null || payload == null || payload.after !== after || !cmd.echoSeen || cmd.payloadDone) return;
     if (after === 'connect' && cmd.noted) return;
     cmd.payloadDone = true;
+    this.startData(payload.length);
+  }
+
+  private startData(length: number): void {
+    const cmd = this.command;
+    if (cmd !== null) cmd.payloadDone = true;
     this.data = EMPTY;
-    this.dataTarget = payload.length;
+    this.dataTarget = length;
     this.dataLength = 0;
     this.mode = Mode.Data;
   }
@@ -391,6 +521,7 @@ export class AtStreamParser {
   }
 
   private emitOverlong(out: AtEvent[]): void {
+    this.recvRefused = false;
     out.push({ kind: 'unknown', raw: escapeBytes(this.line, 0, this.lineLength), reason: 'overlong' });
     this.lineLength = 0;
     if (this.line.length > 4 * 256) this.line = new Uint8Array(256);
@@ -398,8 +529,41 @@ export class AtStreamParser {
 
   /** A complete line bytes[start, end): classify it and update what the parser knows about the command. */
   private endLine(bytes: Uint8Array, start: number, end: number, endedByCr: boolean, out: AtEvent[]): void {
-    if (hasControlBytes(bytes, start, end)) {
+    if (this.recvRefused) {
+      this.recvRefused = false;
+      out.push({ kind: 'unknown', raw: escapeBytes(bytes, start, end), reason: 'unparsed' });
+      return;
+    }
+    // Live, a line that is not text (invalid UTF-8) or only blanks is noise: no module sends one, and taken as a
+    // bare response it would pass for an answer (a captured log keeps it as the recorder saw it).
+    let kind = lineBytes(bytes, start, end);
+    if (this.live && (kind === 'control' || kind === 'not-utf8')) {
+      // Noise that arrived between two lines sticks to the front of the next one (its line end came with the
+      // noise before it). When what follows the noise is exactly the echo of the command written, the echo is
+      // read and the noise reported apart: the engine decides whether it can have touched an answer (with echo
+      // on, an answer starts after its echo). Any other line with noise in it stays noise.
+      const from = noiseEnd(bytes, start, end);
+      const written = this.command;
+      if (
+        from > start &&
+        from < end &&
+        written !== null &&
+        !written.echoSeen &&
+        !written.finalSeen &&
+        lineBytes(bytes, from, end) === 'text' &&
+        sameCommand(written.info.line, decodeText(bytes, from, end))
+      ) {
+        out.push({ kind: 'unknown', raw: escapeBytes(bytes, start, from), reason: 'binary' });
+        start = from;
+        kind = 'text';
+      }
+    }
+    if (kind === 'control' || (this.live && kind === 'not-utf8')) {
       out.push({ kind: 'unknown', raw: escapeBytes(bytes, start, end), reason: 'binary' });
+      return;
+    }
+    if (this.live && kind === 'blank') {
+      out.push({ kind: 'unknown', raw: decodeText(bytes, start, end), reason: 'unparsed' });
       return;
     }
     const cmd = this.current();
@@ -413,20 +577,42 @@ export class AtStreamParser {
         if (cmd !== null) {
           cmd.finalSeen = true;
           if (event.result === 'OK' && cmd.info.setsEcho !== null) this.echoOn = cmd.info.setsEcho;
+          if (event.result === 'OK') this.learnRecvMode(cmd.info, null);
         }
+        break;
+      case 'response':
+        if (cmd !== null && event.name === '+QMTCFG') this.learnRecvMode(cmd.info, event.params);
         break;
       case 'connect':
         this.maybeStartData('connect');
         if (this.mode === Mode.Data) this.skipLf = endedByCr;
         break;
       case 'urc':
-        // After a restart echo is on unless the saved profile says otherwise: unknown until seen again.
-        if (event.name === 'RDY') this.echoOn = null;
+        // After a restart echo is on unless the saved profile says otherwise: unknown until seen again. The MQTT
+        // settings are RAM only: every client is back to +QMTRECV without a length.
+        if (event.name === 'RDY') {
+          this.echoOn = null;
+          this.recvLength.fill('without');
+        }
         break;
       default:
         break;
     }
     if (this.line.length > 4 * 256 && this.lineLength === 0) this.line = new Uint8Array(256);
+  }
+
+  /**
+   * Learns a client's `msg_len_enable` from `AT+QMTCFG="recv/mode",<idx>,<mode>,<len>` answered OK (`answer` null),
+   * or from the answer `+QMTCFG: "recv/mode",<mode>,<len>` of the read form `AT+QMTCFG="recv/mode",<idx>`.
+   */
+  private learnRecvMode(info: CommandInfo, answer: readonly string[] | null): void {
+    if (info.name !== '+QMTCFG' || info.kind !== 'write') return;
+    const params = splitParams(info.line.slice(info.line.indexOf('=') + 1));
+    if (params[0]?.toLowerCase() !== 'recv/mode') return;
+    const idx = Number(params[1]);
+    const len = answer === null ? params[3] : answer[0]?.toLowerCase() === 'recv/mode' ? answer[2] : undefined;
+    if (!Number.isInteger(idx) || idx < 0 || idx >= MQTT_CLIENTS || (len !== '0' && len !== '1')) return;
+    this.recvLength[idx] = len === '1' ? 'with' : 'without';
   }
 
   /** An echo is the module reading a command: the noted one, or (in a captured log) a command of its own. */
@@ -451,4 +637,15 @@ export class AtStreamParser {
 
 function sameCommand(noted: string, echoed: string): boolean {
   return noted.trim().toUpperCase() === echoed.trim().toUpperCase();
+}
+
+/** The end of the bytes at the front of [start, end) that no module line starts with: anything but printable ASCII. */
+function noiseEnd(bytes: Uint8Array, start: number, end: number): number {
+  let i = start;
+  while (i < end) {
+    const c = bytes[i] ?? 0;
+    if (c > 0x20 && c < 0x7f) break;
+    i++;
+  }
+  return i;
 }

@@ -30,11 +30,16 @@ export interface AtRequest<T> {
   readonly timeoutMs: number;
   /** Bytes sent after the `> ` prompt (QMTPUBEX, willex) or after `CONNECT` (QFUPL). */
   readonly payload?: { readonly after: 'prompt' | 'connect'; readonly bytes: Uint8Array; readonly secret?: boolean };
-  /** After OK, wait for this URC (matching e.g. the client index) to complete the transaction. */
+  /**
+   * After OK, wait up to `timeoutMs` for this URC (matching e.g. the client index) to complete the transaction. A
+   * URC of the same name for which `progress` is true shows the module still at work (a retransmission notice,
+   * `+QMTSUB: <idx>,<msgid>,1,<n>`): it completes nothing and restarts the `timeoutMs` budget.
+   */
   readonly completion?: {
     readonly urc: string;
     readonly match: (event: UrcEvent) => boolean;
     readonly timeoutMs: number;
+    readonly progress?: (event: UrcEvent) => boolean;
   };
   /** Abort early (fail fast) on these URCs while in flight, e.g. +QMTSTAT for the same client. */
   readonly abortOn?: readonly { readonly urc: string; readonly match: (event: UrcEvent) => boolean }[];

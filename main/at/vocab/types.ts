@@ -57,8 +57,15 @@ export type AtEvent =
   | { readonly kind: 'connect'; readonly raw: string }
   /** Bytes of a data phase seen on the line: payload echo after `>` with echo on, or file bytes in a captured log. */
   | { readonly kind: 'data'; readonly length: number; readonly bytes: Uint8Array }
-  /** A line that is none of the above (garbage, a reply that came too late, noise). Never dropped silently. */
-  | { readonly kind: 'unknown'; readonly raw: string; readonly reason: 'unparsed' | 'overlong' | 'binary' };
+  /**
+   * A line that is none of the above (garbage, a reply that came too late, noise). Never dropped silently.
+   * `abandoned`: a payload the parser was taking whole and gave up on (the engine's trap time ran out).
+   */
+  | {
+      readonly kind: 'unknown';
+      readonly raw: string;
+      readonly reason: 'unparsed' | 'overlong' | 'binary' | 'abandoned';
+    };
 
 export type AtEventKind = AtEvent['kind'];
 

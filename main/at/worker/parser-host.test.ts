@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { ParserHost } from './parser-host';
+import { describe, expect, it, vi } from 'vitest';
+import { HOLD_REPORT_MS, ParserHost } from './parser-host';
+import type { FromWorker } from './protocol';
 
 describe('ParserHost', () => {
   it('parses per port, keeping ports apart', () => {
@@ -43,5 +44,37 @@ describe('ParserHost', () => {
       portId: 'zz',
       message: 'port is not open in the parser worker',
     });
+  });
+
+  it('tells a payload taken whole only once it has lasted, and its end at once', () => {
+    vi.useFakeTimers();
+    try {
+      const posted: FromWorker[] = [];
+      const host = new ParserHost((reply) => posted.push(reply));
+      host.handle({ type: 'open', portId: 'a', options: { live: true } });
+      const push = (text: string): FromWorker | null =>
+        host.handle({ type: 'bytes', portId: 'a', chunk: new TextEncoder().encode(text) });
+      // A message spanning two reads: nothing is told about its hold.
+      expect(push('\r\n+QMTRECV: 0,1,"t","ab')).toBeNull();
+      vi.advanceTimersByTime(HOLD_REPORT_MS / 2);
+      expect(push('cd"\r\n')).toMatchObject({ type: 'events', events: [{ kind: 'recv' }] });
+      vi.advanceTimersByTime(HOLD_REPORT_MS);
+      expect(posted).toEqual([]);
+      // One that lasts is told after HOLD_REPORT_MS; its end comes with the events that end it.
+      expect(push('\r\n+QMTRECV: 0,2,"t","open')).toBeNull();
+      vi.advanceTimersByTime(HOLD_REPORT_MS);
+      expect(posted).toEqual([{ type: 'events', portId: 'a', events: [], hold: 'recv-quoted' }]);
+      expect(push('"\r\n')).toMatchObject({ type: 'events', hold: null });
+      // Giving up a hold of another kind does nothing; of its own kind, it ends it.
+      push('\r\n+QMTRECV: 0,3,"t","x');
+      vi.advanceTimersByTime(HOLD_REPORT_MS);
+      expect(host.handle({ type: 'abandon', portId: 'a', only: 'data' })).toBeNull();
+      expect(host.handle({ type: 'abandon', portId: 'a', only: 'recv-quoted' })).toMatchObject({
+        events: [{ kind: 'unknown', reason: 'abandoned' }],
+        hold: null,
+      });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -58,7 +58,8 @@ describe('ParserPool', () => {
   it('gives each port the same events, in order, as the in-thread parser', async () => {
     const pool = newPool({ workers: 2 });
     const streams = [session51, session52].flatMap((steps) => modes.map((m) => sessionSegments(steps, m).segments));
-    const ports = streams.map((segments, i) => ({ segments, handle: pool.open(`/dev/ttyV${i}`) }));
+    // Parsed as a captured log is (feed): the payload echo is counted from the stream, not from notePayload.
+    const ports = streams.map((segments, i) => ({ segments, handle: pool.open(`/dev/ttyV${i}`, { live: false }) }));
     const sinks = ports.map((p) => collect(p.handle));
     // Interleave the ports' pushes, in small uneven chunks, as reads from many ports would arrive.
     ports.forEach((p, i) => pushAll(p.handle, p.segments, [1 + i, 7, 3, 64]));
@@ -68,6 +69,43 @@ describe('ParserPool', () => {
       expect(await sinks[i]?.until(expected.length)).toEqual(expected);
     }
     expect(pool.liveWorkers).toBe(2);
+  });
+
+  it('reports a payload taken whole (onHold) and gives it up on request, across the thread boundary', async () => {
+    const pool = newPool({ workers: 1 });
+    const handle = pool.open('held');
+    const sink = collect(handle);
+    const holds: (string | null)[] = [];
+    let held: () => void = () => undefined;
+    const waitHold = (n: number): Promise<void> =>
+      new Promise((resolve) => {
+        held = () => {
+          if (holds.length >= n) resolve();
+        };
+        held();
+      });
+    handle.onHold((hold) => {
+      holds.push(hold);
+      held();
+    });
+    handle.push(bytesOf('\r\nRDY\r\n\r\n+QMTRECV: 0,1,"t","never closed'));
+    await waitHold(1);
+    expect(holds).toEqual(['recv-quoted']);
+    handle.abandonHold();
+    await waitHold(2);
+    expect(holds).toEqual(['recv-quoted', null]);
+    const events = await sink.until(2);
+    expect(events[1]).toMatchObject({ kind: 'unknown', reason: 'abandoned' });
+    // A live parser counts a payload echo only when told: notePayload, then the echo.
+    handle.note('AT+QMTPUBEX=0,0,0,0,"t",4');
+    handle.push(bytesOf('AT+QMTPUBEX=0,0,0,0,"t",4\r\r\n> '));
+    await sink.until(4);
+    handle.notePayload(4);
+    handle.push(bytesOf('O\r\nK\r\nOK\r\n'));
+    expect((await sink.until(6)).slice(4)).toEqual([
+      { kind: 'data', length: 4, bytes: bytesOf('O\r\nK') },
+      { kind: 'final', result: 'OK', raw: 'OK' },
+    ]);
   });
 
   it('copies pushed bytes, so the caller may reuse its buffer at once', async () => {

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
+import { Emitter, type Event } from '../../base';
+import type { HoldKind, ParserOptions } from '../parser';
 import type { AtEvent } from '../vocab/types';
-import type { Disposable } from '../../transport/types';
 import { startWorker } from '../../platform/worker';
 import { parseFromWorker, type ToWorker } from './protocol';
 
@@ -12,16 +13,25 @@ export interface ParserPortHandle {
   push(bytes: Uint8Array): void;
   /** Tells the parser the command line about to be written (before its bytes are written). */
   note(line: string): void;
+  /** Tells the parser the payload about to be written after a prompt (before its bytes are written). */
+  notePayload(length: number): void;
+  /** Makes the parser give up the payload it is taking whole, or only one of kind `only` (AtStreamParser.abandonHold). */
+  abandonHold(only?: HoldKind): void;
   /** Events of this port, in order, batched per pushed chunk. */
-  onEvents(listener: (events: readonly AtEvent[]) => void): Disposable;
+  readonly onEvents: Event<readonly AtEvent[]>;
+  /**
+   * The parser started (a kind) or stopped (null) taking a payload whole. A start is told once it has lasted
+   * HOLD_REPORT_MS (most holds are a message spanning two reads, and end well before), an end at once.
+   */
+  readonly onHold: Event<HoldKind | null>;
   /**
    * The worker hosting this port died: bytes and notes not yet parsed were lost and the parser starts afresh
    * (mid-line state gone). The engine should treat its transaction as failed and resync. `restarted` is false
    * when the worker kept crashing and the pool gave up on it: the port then gets no more events.
    */
-  onWorkerLost(listener: (loss: WorkerLoss) => void): Disposable;
+  readonly onWorkerLost: Event<WorkerLoss>;
   /** The same notice as onWorkerLost, as the reason text only (the shape the AT engine's ParserLink uses). */
-  onRestart(listener: (reason: string) => void): Disposable;
+  readonly onRestart: Event<string>;
   dispose(): void;
 }
 
@@ -72,8 +82,10 @@ interface Slot {
 }
 
 interface PortState {
-  readonly eventListeners: Set<(events: readonly AtEvent[]) => void>;
-  readonly lossListeners: Set<(loss: WorkerLoss) => void>;
+  readonly options: ParserOptions;
+  readonly events: Emitter<readonly AtEvent[]>;
+  readonly holds: Emitter<HoldKind | null>;
+  readonly losses: Emitter<WorkerLoss>;
 }
 
 /**
@@ -118,16 +130,22 @@ export class ParserPool {
     return this.slots.flatMap((s) => (s.worker === null ? [] : [s.worker.threadId]));
   }
 
-  open(portId: string): ParserPortHandle {
+  /** A port's parser; live (the engine notes what it writes) unless `options` say otherwise. */
+  open(portId: string, options: ParserOptions = {}): ParserPortHandle {
     if (this.disposed) throw new Error('ParserPool: disposed');
     if (this.slots.some((s) => s.ports.has(portId))) throw new Error(`ParserPool: port ${portId} is already open`);
     let slot: Slot | undefined;
     for (const s of this.slots) if (!s.failed && (slot === undefined || s.ports.size < slot.ports.size)) slot = s;
     if (slot === undefined) throw new Error('ParserPool: every parser worker kept crashing; none is running');
-    const state: PortState = { eventListeners: new Set(), lossListeners: new Set() };
+    const state: PortState = {
+      options: { live: true, ...options },
+      events: new Emitter(`parser.events ${portId}`),
+      holds: new Emitter(`parser.hold ${portId}`),
+      losses: new Emitter(`parser.workerLost ${portId}`),
+    };
     slot.ports.set(portId, state);
     this.ensureWorker(slot);
-    this.post(slot, { type: 'open', portId });
+    this.post(slot, { type: 'open', portId, options: state.options });
     return this.handle(slot, portId, state);
   }
 
@@ -158,24 +176,23 @@ export class ParserPool {
       note: (line) => {
         if (live()) this.post(slot, { type: 'note', portId, line });
       },
-      onEvents: (listener) => {
-        state.eventListeners.add(listener);
-        return { dispose: () => state.eventListeners.delete(listener) };
+      notePayload: (length) => {
+        if (live()) this.post(slot, { type: 'payload', portId, length });
       },
-      onWorkerLost: (listener) => {
-        state.lossListeners.add(listener);
-        return { dispose: () => state.lossListeners.delete(listener) };
+      abandonHold: (only) => {
+        if (live())
+          this.post(slot, only === undefined ? { type: 'abandon', portId } : { type: 'abandon', portId, only });
       },
-      onRestart: (listener) => {
-        const wrapped = (loss: WorkerLoss): void => listener(loss.reason);
-        state.lossListeners.add(wrapped);
-        return { dispose: () => state.lossListeners.delete(wrapped) };
-      },
+      onEvents: state.events.event,
+      onHold: state.holds.event,
+      onWorkerLost: state.losses.event,
+      onRestart: (listener) => state.losses.event((loss) => listener(loss.reason)),
       dispose: () => {
         if (!open) return;
         open = false;
-        state.eventListeners.clear();
-        state.lossListeners.clear();
+        state.events.dispose();
+        state.holds.dispose();
+        state.losses.dispose();
         if (slot.ports.get(portId) === state) {
           slot.ports.delete(portId);
           if (!this.disposed) this.post(slot, { type: 'close', portId });
@@ -214,7 +231,8 @@ export class ParserPool {
       if (reply?.type !== 'events') return;
       const state = slot.ports.get(reply.portId);
       if (state === undefined) return;
-      for (const listener of state.eventListeners) listener(reply.events);
+      if (reply.events.length > 0) state.events.fire(reply.events);
+      if (reply.hold !== undefined) state.holds.fire(reply.hold);
     });
   }
 
@@ -231,14 +249,14 @@ export class ParserPool {
       this.restarts++;
       if (slot.ports.size > 0) {
         this.ensureWorker(slot);
-        for (const portId of slot.ports.keys()) this.post(slot, { type: 'open', portId });
+        for (const [portId, state] of slot.ports) this.post(slot, { type: 'open', portId, options: state.options });
       }
     } else {
       slot.failed = true;
       reason += `; not restarted after ${slot.crashes.length} crashes in ${CRASH_WINDOW_MS / 1000} s`;
     }
     const loss: WorkerLoss = { reason, restarted };
-    for (const state of slot.ports.values()) for (const listener of state.lossListeners) listener(loss);
+    for (const state of slot.ports.values()) state.losses.fire(loss);
   }
 }
 

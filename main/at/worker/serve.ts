@@ -9,10 +9,11 @@ export interface ParserChannel {
 
 /** Serves the parser protocol on a channel: every message handled in order, replies posted back. */
 export function serveParsers(channel: ParserChannel): void {
-  const host = new ParserHost();
+  const post = (reply: FromWorker): void => channel.postMessage(reply, transferList(reply));
+  const host = new ParserHost(post);
   channel.on('message', (message: unknown) => {
     const reply = host.handle(message);
-    if (reply !== null) channel.postMessage(reply, transferList(reply));
+    if (reply !== null) post(reply);
   });
 }
 

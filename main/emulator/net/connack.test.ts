@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMosquitto, type Mosquitto } from '../../testing/mosquitto';
-import { connectRequest, openPlain, recordedSession } from './session-fixture';
+import { connectRequest, openPlain, recordedSession } from './fixtures/session';
 
 describe('CONNACK return codes a real Mosquitto produces (password file, allow_anonymous false)', () => {
   let broker: Mosquitto;

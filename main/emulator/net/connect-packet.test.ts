@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connectPacket, encodeConnect } from './connect-packet';
-import { connectRequest } from './session-fixture';
+import { connectRequest } from './fixtures/session';
 
 /** Reads protocol name, level and flags from an encoded CONNECT, independently of mqtt-packet's parser. */
 function header(bytes: Buffer): { name: string; level: number; flags: number } {

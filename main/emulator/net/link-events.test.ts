@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMosquitto, type Mosquitto } from '../../testing/mosquitto';
-import { connectRequest, openPlain, recordedSession, type RecordedSession } from './session-fixture';
+import { connectRequest, openPlain, recordedSession, type RecordedSession } from './fixtures/session';
 import type { ConnectRequest, PacketReport } from './types';
 
 const noReport = (_r: PacketReport): void => undefined;

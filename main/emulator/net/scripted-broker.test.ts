@@ -1,79 +1,12 @@
-import { createServer, type Server, type Socket } from 'node:net';
-import mqtt, { type Packet } from 'mqtt-packet';
+import mqtt from 'mqtt-packet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectRequest, openPlain, recordedSession } from './session-fixture';
+import { closeScriptedBrokers, scriptedBroker } from './fixtures/scripted-broker';
+import { bootInProcess, OK, urc } from '../../testing/test-module';
+import { connectRequest, openPlain, recordedSession } from './fixtures/session';
+import { createMqttClientSession } from './session';
 import type { PacketReport } from './types';
 
-/**
- * Broker behaviour Mosquitto never shows (a re-sent QoS 2 PUBLISH before PUBREL, bytes that are not MQTT) comes
- * from this scripted TCP server: real sockets and real MQTT encoding, only the broker's decisions are scripted.
- */
-interface Scripted {
-  readonly port: number;
-  /** Packets the session sent, in order. */
-  readonly received: Packet[];
-  /** Resolves with the next packet of `cmd` the session sends (counting from the last one taken). */
-  next(cmd: Packet['cmd']): Promise<Packet>;
-  readonly client: Promise<Socket>;
-  close(): Promise<void>;
-}
-
-let servers: Server[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  servers = [];
-});
-
-/** `halfOpen`: the broker never closes its side of the link, whatever the client does. */
-async function scriptedBroker(halfOpen = false): Promise<Scripted> {
-  const received: Packet[] = [];
-  const waiters: { cmd: Packet['cmd']; resolve: (p: Packet) => void }[] = [];
-  const taken = new Map<string, number>();
-  let sockets: Socket[] = [];
-  let onClient: (socket: Socket) => void = () => undefined;
-  const client = new Promise<Socket>((resolve) => (onClient = resolve));
-  const server = createServer({ allowHalfOpen: halfOpen }, (socket) => {
-    sockets.push(socket);
-    const parser = mqtt.parser();
-    parser.on('packet', (packet: Packet) => {
-      received.push(packet);
-      if (packet.cmd === 'connect')
-        socket.write(mqtt.generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
-      for (const waiter of waiters.filter((w) => w.cmd === packet.cmd)) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        taken.set(packet.cmd, (taken.get(packet.cmd) ?? 0) + 1);
-        waiter.resolve(packet);
-        break;
-      }
-    });
-    socket.on('data', (chunk: Buffer) => parser.parse(chunk));
-    socket.on('error', () => undefined);
-    onClient(socket);
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  return {
-    port,
-    received,
-    client,
-    next(cmd) {
-      const index = taken.get(cmd) ?? 0;
-      const already = received.filter((p) => p.cmd === cmd)[index];
-      if (already !== undefined) {
-        taken.set(cmd, index + 1);
-        return Promise.resolve(already);
-      }
-      return new Promise((resolve) => waiters.push({ cmd, resolve }));
-    },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      sockets = [];
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
+afterEach(closeScriptedBrokers);
 
 describe('session against a scripted broker', () => {
   it('delivers a QoS 2 message once although the broker re-sends it before PUBREL, and completes the handshake', async () => {
@@ -209,5 +142,26 @@ describe('session against a scripted broker', () => {
     expect(await broker.next('disconnect')).toMatchObject({ cmd: 'disconnect' });
     expect(rec.stats).toEqual([]);
     await broker.close();
+  });
+});
+
+describe('AT commands against a broker that withholds its acknowledgements', () => {
+  it('reports the packet that exhausted its retries (+QMTSUB: ...,2) before the link closes (+QMTSTAT: ...,6)', async () => {
+    const broker = await scriptedBroker();
+    const { module, host } = await bootInProcess({
+      sessionFactory: createMqttClientSession,
+      hostMap: new Map([['broker.local', { host: '127.0.0.1', port: broker.port }]]),
+    });
+    try {
+      expect(await host.command('AT+QMTCFG="timeout",0,1,1,0')).toBe(OK);
+      expect(await host.command('AT+QMTOPEN=0,"broker.local",1883')).toBe(OK);
+      await host.until(urc('+QMTOPEN: 0,0'));
+      expect(await host.command('AT+QMTCONN=0,"stalled"')).toBe(OK);
+      await host.until(urc('+QMTCONN: 0,0,0'));
+      expect(await host.command('AT+QMTSUB=0,3,"t",1')).toBe(OK);
+      expect(await host.until(urc('+QMTSTAT: 0,6'))).toBe(urc('+QMTSUB: 0,3,2') + urc('+QMTSTAT: 0,6'));
+    } finally {
+      module.dispose();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMosquitto, type Mosquitto } from '../../testing/mosquitto';
-import { connectRequest, recordedSession } from './session-fixture';
+import { connectRequest, recordedSession } from './fixtures/session';
 import type { OpenRequest, PacketReport, TlsSettings } from './types';
 
 const noReport = (_r: PacketReport): void => undefined;

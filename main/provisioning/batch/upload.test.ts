@@ -152,7 +152,7 @@ describe('the upload step', () => {
     const [unit] = run.units;
     expect(unit).toMatchObject({ result: 'fail', failedStep: 'upload', failure: { code: 'bad-response' } });
     expect(unit?.error).toMatch(
-      /^uploading certs\/ca\.pem as UFS:ctx1_cacert\.pem: AT\+QFUPL: checksum [0-9a-f]+ does not match the data sent \([0-9a-f]+\)$/,
+      /^uploading certs\/ca\.pem as UFS:ctx1_cacert\.pem: the module's answer could not be trusted \(AT\+QFUPL: checksum [0-9a-f]+ does not match the data sent \([0-9a-f]+\)\); check the cable and try again$/,
     );
   });
 });

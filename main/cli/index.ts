@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerCredentials } from './credentials';
 import { registerDecode } from './decode';
 import { registerProfile } from './profile';
+import { registerProvision } from './provision';
 import type { CommandRegistrar } from './registrar';
 import { registerReport } from './report';
 import { registerServe } from './serve';
@@ -15,6 +16,7 @@ const registrars: readonly CommandRegistrar[] = [
   registerCredentials,
   registerDecode,
   registerProfile,
+  registerProvision,
   registerReport,
   registerServe,
   registerSim,

@@ -38,6 +38,10 @@ export interface RunnableUnit {
   onTranscript(listener: (line: TranscriptLine) => void): Disposable;
   /** Adds a station remark to the unit's transcript. */
   note(text: string): void;
+  /** Masks these values in the unit's transcript from now on, until the returned disposable is disposed. */
+  addSecrets(values: readonly string[]): Disposable;
+  /** The text with the unit's current secrets masked. */
+  mask(text: string): string;
 }
 
 /** The script-wide aborts every script has unless it says otherwise (issue 7): the module restarted, an MQTT link
@@ -157,10 +161,17 @@ export class ScriptRunner implements Disposable {
     const handle: RunHandle<S> = {
       id: runId,
       script: script.name,
-      done: this.execute(script, options, runId, observers, (unitId) => {
-        const own = perUnit.get(unitId);
-        return own === undefined ? whole.signal : linked([own.signal, whole.signal]).signal;
-      }).finally(() => {
+      done: this.execute(
+        script,
+        options,
+        runId,
+        observers,
+        (unitId) => {
+          const own = perUnit.get(unitId);
+          return own === undefined ? whole.signal : linked([own.signal, whole.signal]).signal;
+        },
+        whole.signal,
+      ).finally(() => {
         external?.removeEventListener('abort', onExternal);
         this.active.delete(handle);
       }),
@@ -193,6 +204,7 @@ export class ScriptRunner implements Disposable {
     runId: string,
     observers: readonly RunObserver[],
     signalOf: (unitId: string) => AbortSignal,
+    wholeRun: AbortSignal,
   ): Promise<RunResult<S>> {
     const startedAt = this.now();
     const start: RunStart = {
@@ -225,7 +237,14 @@ export class ScriptRunner implements Disposable {
         return result;
       }),
     );
-    const result: RunResult<S> = { runId, script: script.name, startedAt, finishedAt: this.now(), units };
+    const result: RunResult<S> = {
+      runId,
+      script: script.name,
+      startedAt,
+      finishedAt: this.now(),
+      cancelled: wholeRun.aborted,
+      units,
+    };
     try {
       await notify(observers, (o) => o.runFinished?.(result));
     } catch (error) {
@@ -307,7 +326,7 @@ export class ScriptRunner implements Disposable {
             continue;
           }
           // An `always` step after a failure runs with the run's own signal: a script abort has already happened.
-          const record = await this.runStep(step, unit, base, state, failed ? signal : unitSignal, observers);
+          const record = await this.runStep(step, unit, base, state, failed ? signal : unitSignal, observers, cleanup);
           records.push(record.record);
           if (record.record.status === 'passed') {
             if (!failed && record.patch !== undefined) state = { ...state, ...record.patch };
@@ -362,6 +381,7 @@ export class ScriptRunner implements Disposable {
     state: S,
     signal: AbortSignal,
     observers: readonly RunObserver[],
+    runScope: DisposableStore,
   ): Promise<{ record: StepRecord; patch: Partial<S> | undefined }> {
     const firstStart = this.now();
     for (let attempt = 1; ; attempt++) {
@@ -371,12 +391,12 @@ export class ScriptRunner implements Disposable {
         await notify(observers, (o) => o.stepStarted?.(start));
       } catch (error) {
         const failure = recordingFailure(error);
-        const record = this.finishRecord(start, 'failed', failure, failure.message, []);
+        const record = this.finishRecord(start, 'failed', failure, failure.message, [], unit);
         return { record, patch: undefined };
       }
       this.stepEmitter.fire(progressOf({ ...start, status: 'running' }));
       const lines: TranscriptLine[] = [];
-      const outcome = await this.attempt(step, unit, start, view, state, signal, lines);
+      const outcome = await this.attempt(step, unit, start, view, state, signal, lines, runScope);
       const failure = 'failure' in outcome ? outcome.failure : null;
       const policy = step.retry;
       const retry =
@@ -391,12 +411,12 @@ export class ScriptRunner implements Disposable {
         failure === null
           ? null
           : (step.explain?.(failure, state) ?? failure.message) + (retry ? ' (trying again)' : '');
-      const record = this.finishRecord(start, status, failure, explanation, lines);
+      const record = this.finishRecord(start, status, failure, explanation, lines, unit);
       try {
         await notify(observers, (o) => o.stepFinished?.(record));
       } catch (error) {
         const failed = recordingFailure(error);
-        return { record: this.finishRecord(start, 'failed', failed, failed.message, lines), patch: undefined };
+        return { record: this.finishRecord(start, 'failed', failed, failed.message, lines, unit), patch: undefined };
       }
       this.stepEmitter.fire(progressOf(record));
       if (!retry) return { record, patch: 'patch' in outcome ? outcome.patch : undefined };
@@ -408,7 +428,14 @@ export class ScriptRunner implements Disposable {
         await delay(wait, signal);
       } catch (error) {
         const failure = error instanceof StepAbort ? error.failure : cancelled(undefined).failure;
-        const late = this.finishRecord({ ...start, startedAt: this.now() }, 'cancelled', failure, failure.message, []);
+        const late = this.finishRecord(
+          { ...start, startedAt: this.now() },
+          'cancelled',
+          failure,
+          failure.message,
+          [],
+          unit,
+        );
         return { record: late, patch: undefined };
       }
     }
@@ -423,18 +450,26 @@ export class ScriptRunner implements Disposable {
     state: S,
     outer: AbortSignal,
     lines: TranscriptLine[],
+    runScope: DisposableStore,
   ): Promise<{ patch: Partial<S> | undefined } | { failure: StepFailure }> {
     const scope = new DisposableStore();
     const timeout = new AbortController();
+    let limitMs: number;
+    try {
+      limitMs = stepLimit(step, state);
+    } catch (error) {
+      scope.dispose();
+      return { failure: failureOf(error, outer) };
+    }
     const timer = setTimeout(() => {
       timeout.abort(
         new StepAbort({
           code: 'timeout',
           resultCode: null,
-          message: `${step.name} did not finish within ${step.timeoutMs} ms`,
+          message: `${step.name} did not finish within ${limitMs} ms`,
         }),
       );
-    }, step.timeoutMs);
+    }, limitMs);
     scope.add(toDisposable(() => clearTimeout(timer)));
     const link = scope.add(linked([outer, timeout.signal]));
     const signal = link.signal;
@@ -465,6 +500,15 @@ export class ScriptRunner implements Disposable {
             if (urcName(event) === name.toUpperCase()) listener(event);
           }),
         ),
+      onRunUrc: (name, listener) =>
+        runScope.add(
+          unit.onUrc((event) => {
+            if (urcName(event) === name.toUpperCase()) listener(event);
+          }),
+        ),
+      secret: (values) => {
+        runScope.add(unit.addSecrets(values));
+      },
       note: (text) => unit.note(text),
     };
     try {
@@ -501,7 +545,7 @@ export class ScriptRunner implements Disposable {
   ): StepRecord {
     const view = unit.view();
     const start: StepStart = { ...base, port: view.port, imei: view.imei, attempt: 1, startedAt: this.now() };
-    return { ...this.finishRecord(start, status, failure, explanation, []), durationMs: 0 };
+    return { ...this.finishRecord(start, status, failure, explanation, [], unit), durationMs: 0 };
   }
 
   private finishRecord(
@@ -510,14 +554,17 @@ export class ScriptRunner implements Disposable {
     failure: StepFailure | null,
     explanation: string | null,
     transcript: readonly TranscriptLine[],
+    unit: RunnableUnit,
   ): StepRecord {
+    // The unit's secrets are masked in what is recorded and shown (its transcript lines are masked as they come).
+    const masked = failure === null ? null : { ...failure, message: unit.mask(failure.message) };
     return {
       ...start,
       status,
       durationMs: Math.max(0, this.now() - start.startedAt),
-      failure,
-      resultCode: failure?.resultCode ?? null,
-      explanation,
+      failure: masked,
+      resultCode: masked?.resultCode ?? null,
+      explanation: explanation === null ? null : unit.mask(explanation),
       transcript,
     };
   }
@@ -689,12 +736,23 @@ function progressOf(record: (StepStart & { status: 'running' }) | StepRecord | u
   };
 }
 
+/** A step's limit for this try: fixed, or computed from the unit's state (and then checked). */
+function stepLimit<S>(step: Step<S>, state: S): number {
+  const limit = typeof step.timeoutMs === 'function' ? step.timeoutMs(state) : step.timeoutMs;
+  if (!(limit > 0) || !Number.isFinite(limit)) {
+    throw new StepError(`${step.name}: its time limit is not a positive number (${limit})`);
+  }
+  return limit;
+}
+
 function checkScript<S>(script: Script<S>): void {
   const names = new Set<string>();
   for (const step of script.steps) {
     if (names.has(step.name)) throw new Error(`script ${script.name}: step ${step.name} appears twice`);
     names.add(step.name);
-    if (!(step.timeoutMs > 0)) throw new Error(`script ${script.name}: step ${step.name} needs a positive timeoutMs`);
+    if (typeof step.timeoutMs === 'number' && !(step.timeoutMs > 0)) {
+      throw new Error(`script ${script.name}: step ${step.name} needs a positive timeoutMs`);
+    }
     const retry = step.retry;
     if (retry !== undefined && (!Number.isInteger(retry.attempts) || retry.attempts < 1 || retry.backoffMs < 0)) {
       throw new Error(`script ${script.name}: step ${step.name} has a bad retry policy`);

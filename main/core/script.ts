@@ -114,14 +114,31 @@ export interface StepContext<S> {
   expectUrc(name: string, match: (event: UrcNotice) => boolean, timeoutMs: number): Promise<UrcNotice>;
   /** Listens for a URC for the rest of the step (disposed when the step ends). */
   onUrc(name: string, listener: (event: UrcNotice) => void): Disposable;
+  /**
+   * Listens for a URC for the rest of this unit's run (disposed when the run of the unit ends): what one step
+   * provokes and a later step waits for (a message coming back after a publish) is not lost in between.
+   */
+  onRunUrc(name: string, listener: (event: UrcNotice) => void): Disposable;
+  /**
+   * Marks values as secret for the rest of this unit's run (a password, a device secret): wherever they appear
+   * they are masked (`***`) in the unit's transcript (its events and every step's slice), in its notes and in step
+   * explanations. Values shorter than `MIN_MASKED_SECRET` characters are not masked inside other text.
+   */
+  secret(values: readonly string[]): void;
   /** A remark of the station in the unit's transcript (and so in this step's slice). Never put a secret here. */
   note(text: string): void;
 }
 
+/** Secrets shorter than this are not masked inside other text (masking every `1` would wreck the transcript). */
+export const MIN_MASKED_SECRET = 4;
+
 interface StepBase<S> {
   readonly name: string;
-  /** Limit of one try of the step, all its work included (each AT request also has its own limit). */
-  readonly timeoutMs: number;
+  /**
+   * Limit of one try of the step, all its work included (each AT request also has its own limit). A function
+   * computes it from the unit's state when the try starts (the sum of the limits of what the step will send).
+   */
+  readonly timeoutMs: number | ((state: Readonly<S>) => number);
   readonly retry?: RetryPolicy;
   /** Words for a failure (the module's result code is recorded beside them). Default: the failure's message. */
   readonly explain?: (failure: StepFailure, state: Readonly<S>) => string | undefined;
@@ -208,6 +225,8 @@ export interface RunResult<S> {
   readonly script: string;
   readonly startedAt: number;
   readonly finishedAt: number;
+  /** The run was cancelled as a whole (RunHandle.cancel, its signal, the station shutting down), not unit by unit. */
+  readonly cancelled: boolean;
   readonly units: readonly UnitResult<S>[];
 }
 

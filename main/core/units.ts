@@ -9,12 +9,13 @@ import type {
 import type { AtEngine, PortHealth, UrcNotice } from '../at/engine';
 import { AtError } from '../at/vocab/errors';
 import type { AtRequest } from '../at/vocab/request';
-import { DisposableStore, Emitter, type Disposable } from '../base';
+import { DisposableStore, Emitter, toDisposable, type Disposable } from '../base';
+import { SecretMask } from '../catalogue';
 import type { ByteTransport } from '../transport/types';
 import { PortLease } from './lease';
 import { redactLine } from './redact';
 import type { RunnableUnit } from './runner';
-import type { UnitView } from './script';
+import { MIN_MASKED_SECRET, type UnitView } from './script';
 
 /** What a unit has told about itself (null until identified). */
 export interface UnitIdentity {
@@ -53,6 +54,10 @@ export class Unit implements RunnableUnit, Disposable {
   /** The last `keep` transcript lines, as a ring: `seq` is also the number of lines ever recorded. */
   private readonly lines: (TranscriptLine | undefined)[];
   private seq = 0;
+  /** Values a running script marked secret (StepContext.secret), with how many holders each has. */
+  private readonly secrets = new Map<string, number>();
+  /** The same values, masked wherever they appear (linear in the text, whatever their number). */
+  private readonly secretMask = new SecretMask(MIN_MASKED_SECRET);
   private readonly store = new DisposableStore();
   private readonly changed = this.store.add(new Emitter<Unit>('unit.changed'));
   private readonly urcs = this.store.add(new Emitter<UrcNotice>('unit.urc'));
@@ -168,6 +173,29 @@ export class Unit implements RunnableUnit, Disposable {
     return this.urcs.event(listener);
   }
 
+  addSecrets(values: readonly string[]): Disposable {
+    const added = [...new Set(values)].filter((value) => value.length >= MIN_MASKED_SECRET);
+    for (const value of added) {
+      this.secrets.set(value, (this.secrets.get(value) ?? 0) + 1);
+      this.secretMask.add(value);
+    }
+    return toDisposable(() => {
+      for (const value of added) {
+        const holders = (this.secrets.get(value) ?? 1) - 1;
+        if (holders > 0) {
+          this.secrets.set(value, holders);
+        } else {
+          this.secrets.delete(value);
+          this.secretMask.delete(value);
+        }
+      }
+    });
+  }
+
+  mask(text: string): string {
+    return this.secretMask.mask(text);
+  }
+
   note(text: string): void {
     this.record('note', text, Date.now());
   }
@@ -203,7 +231,7 @@ export class Unit implements RunnableUnit, Disposable {
   }
 
   private record(dir: TranscriptLine['dir'], text: string, at: number): void {
-    const line: TranscriptLine = { moduleId: this.id, seq: this.seq, at, dir, text: redactLine(text) };
+    const line: TranscriptLine = { moduleId: this.id, seq: this.seq, at, dir, text: this.mask(redactLine(text)) };
     this.lines[this.seq % this.keep] = line;
     this.seq++;
     this.transcriptLines.fire(line);

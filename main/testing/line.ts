@@ -300,8 +300,14 @@ export async function startLine(options: LineOptions): Promise<Line> {
       await writeFile(manifest, text);
       await writeFile(correctedManifest, text);
     } else {
-      await writeFile(manifest, reservedManifest(plans, (index) => plans[index]?.manifestPassword ?? ''));
-      await writeFile(correctedManifest, reservedManifest(plans, (index) => plans[index]?.password ?? ''));
+      await writeFile(
+        manifest,
+        reservedManifest(plans, (index) => plans[index]?.manifestPassword ?? ''),
+      );
+      await writeFile(
+        correctedManifest,
+        reservedManifest(plans, (index) => plans[index]?.password ?? ''),
+      );
     }
 
     const devDir = options.usbNames === true ? join(dir, 'dev') : undefined;

@@ -22,6 +22,9 @@ import { jsonLines, runCli, type CliResult } from '../../testing/station-cli';
  * or fail, but a pass must be true (the module holds exactly what a clean unit holds: files, SSL context, MQTT
  * settings, and its message made the round trip) and a failure must say what it is: an answer that could not be
  * trusted, line noise, check the cable.
+ *
+ * A TLS mismatch of the other kind, a module that presents no client certificate to a broker that requires one,
+ * needs a profile of its own (the client certificate is the profile's): a second line of one unit.
  */
 
 interface Expected {
@@ -275,8 +278,13 @@ const CATEGORIES = ['timeout', 'bad-response', 'port-closed', 'busy', 'invalid-p
 type Event = Record<string, unknown>;
 
 let line: Line;
+/** A line whose profile gives the modules no client certificate, while its broker requires one. */
+let bare: Line;
 let dead: Mosquitto;
 const outputs: CliResult[] = [];
+/** The bare line's `provision` run, started with the main line's. */
+let bareRun: Promise<CliResult> = Promise.reject(new Error('the main run did not start'));
+bareRun.catch(() => undefined);
 
 beforeAll(async () => {
   // A broker that was there and crashed: its port refuses connections.
@@ -287,12 +295,14 @@ beforeAll(async () => {
     if (c.name === BROKER_DOWN) units[index] = { brokerAddress: { host: '127.0.0.1', port: dead.tlsPort } };
     else if (c.unit !== undefined) units[index] = c.unit;
   });
-  line = await startLine({ count: CASES.length, units });
+  [line, bare] = await Promise.all([
+    startLine({ count: CASES.length, units }),
+    startLine({ count: 1, clientCertificate: false }),
+  ]);
 }, 60_000);
 
 afterAll(async () => {
-  await line.stop();
-  await dead.stop();
+  await Promise.all([line.stop(), bare.stop(), dead.stop()]);
 });
 
 const caseOf = (unit: LineUnit): Case => {
@@ -311,6 +321,21 @@ describe('every emulator fault ends in a clear reason for its unit, while the ot
   it('fails each faulty unit at its step, with its code and words; the clean units pass; exit 1', async () => {
     const report = join(line.dir, 'faults.csv');
     const disarm = line.units.map((unit) => caseOf(unit).arm?.(unit) ?? (() => undefined));
+    // The other line's run goes on meanwhile (its own process, broker and data directory).
+    bareRun = runCli([
+      'provision',
+      '--profile',
+      bare.profile,
+      '--manifest',
+      bare.manifest,
+      '--port',
+      bare.ports[0] ?? '',
+      '--report',
+      join(bare.dir, 'faults.csv'),
+      '--data-dir',
+      bare.dataDir,
+      '--json',
+    ]);
     let result: CliResult;
     try {
       result = await runCli([
@@ -440,14 +465,32 @@ describe('every emulator fault ends in a clear reason for its unit, while the ot
     expect(outcomes.filter((o) => o.result === 'pass').length).toBeGreaterThanOrEqual(2);
   }, 120_000);
 
-  it('shows no secret in its output, the report or the data directory', () => {
-    expect(outputs).toHaveLength(1);
+  it('TLS without the client certificate the broker requires: the module cannot open, +QMTOPEN -1 explained', async () => {
+    const result = await bareRun;
+    outputs.push(result);
+    expect(result.code, result.stderr).toBe(1);
+    const unit = jsonLines(result.stdout).find((e) => e.type === 'unit');
+    expect(unit).toMatchObject({
+      result: 'fail',
+      failedStep: 'open',
+      errorCode: '+QMTOPEN: 0,-1',
+      error:
+        `the module could not open mqtt.line.test:${bare.broker.tlsPort}: Failed to open network: Check the host, ` +
+        'port and network; with SSL, check the CA certificate, client certificate and SSL context.',
+    });
+  }, 60_000);
+
+  it('shows no secret in any output, report or data directory', () => {
+    expect(outputs).toHaveLength(2);
+    const secrets = [...line.secrets, ...bare.secrets];
     for (const output of outputs) {
-      expect(secretsIn('output', Buffer.from(output.stdout + output.stderr), line.secrets)).toEqual([]);
+      expect(secretsIn('output', Buffer.from(output.stdout + output.stderr), secrets)).toEqual([]);
     }
-    expect(filesUnder(line.dataDir).some((file) => file.endsWith('fleet-station.db'))).toBe(true);
-    expect(secretsUnder(line.dataDir, line.secrets)).toEqual([]);
-    const report = join(line.dir, 'faults.csv');
-    expect(secretsIn(report, readFileSync(report), line.secrets)).toEqual([]);
+    for (const { dataDir, dir } of [line, bare]) {
+      expect(filesUnder(dataDir).some((file) => file.endsWith('fleet-station.db'))).toBe(true);
+      expect(secretsUnder(dataDir, secrets)).toEqual([]);
+      const report = join(dir, 'faults.csv');
+      expect(secretsIn(report, readFileSync(report), secrets)).toEqual([]);
+    }
   });
 });

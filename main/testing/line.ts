@@ -129,7 +129,10 @@ export interface Line {
   readonly devDir: string | undefined;
   /** Environment for the station's process: FLEET_OBSERVER_PASSWORD with `observer`. */
   readonly env: Readonly<Record<string, string>>;
-  /** Every password of the line (right and wrong, the observer's): none may appear in any output. */
+  /**
+   * Every password of the line (right and wrong, the observer's) and a line of each client private key: none may
+   * appear in any output.
+   */
   readonly secrets: readonly string[];
   /** Stops the modules and the broker and removes the folder. Safe to call twice. */
   stop(): Promise<void>;
@@ -194,6 +197,13 @@ function profileText(line: ProfileShape): string {
     verify,
   };
   return `# Written by main/testing/line.ts for one test line.\n${yaml(profile)}`;
+}
+
+/** The first line of a PEM key's base64 body: 64 characters found nowhere else. */
+function keyLine(pem: string): string {
+  const line = pem.split(/\r?\n/)[1] ?? '';
+  if (line.length < 32) throw new Error('a PEM key without a body line');
+  return line;
 }
 
 function manifestText(rows: string[][]): string {
@@ -372,6 +382,8 @@ export async function startLine(options: LineOptions): Promise<Line> {
             ...plans.flatMap((plan) => [plan.password, plan.manifestPassword]),
             ...accounts.map((account) => account.password),
             ...(observerPassword === undefined ? [] : [observerPassword]),
+            // The client private keys the modules receive: a line of each key's body stands for the key.
+            ...[broker.certs.clientKey.pem, broker.certs.wrongClientKey.pem].map((pem) => keyLine(pem)),
           ].filter((value) => value !== ''),
         ),
       ],

@@ -210,6 +210,27 @@ function select(
   };
 }
 
+/**
+ * Where to look for the units of a retry, in turn: first only the ports they were on in the retried run (among the
+ * ports given; with --all, those present now), so that the units that passed are not touched at all; then, for a
+ * unit not found there (moved to another port), every port of the source.
+ */
+async function retrySearch(source: UnitSource, retry: RetrySelection): Promise<UnitSource[]> {
+  if (source.kind === 'virtual') return [source];
+  const recorded =
+    source.kind === 'ports' ? source.paths.filter((path) => retry.ports.includes(path)) : await present(retry.ports);
+  if (recorded.length === 0 || (source.kind === 'ports' && recorded.length === source.paths.length)) return [source];
+  return [{ kind: 'ports', paths: recorded }, source];
+}
+
+/** The paths that are character devices now. */
+async function present(paths: readonly string[]): Promise<string[]> {
+  const found = await Promise.all(
+    paths.map(async (path) => ((await stat(path).catch(() => undefined))?.isCharacterDevice() === true ? path : '')),
+  );
+  return found.filter((path) => path !== '');
+}
+
 /** The whole command; returns the exit code. Nothing of a secret reaches its output. */
 export async function provision(flags: ProvisionFlags): Promise<number> {
   const json = flags.json === true;
@@ -270,10 +291,17 @@ export async function provision(flags: ProvisionFlags): Promise<number> {
     }
     if (stopped()) return EXIT_FAIL;
 
-    // 2. The units: attached and identified.
-    runtime = await startProvisioningRuntime({ units: source, brokerHost: profile.profile.broker.host });
-    const units = await runtime.identified(IDENTIFY_WAIT_MS);
-    const { moduleIds, notAttached } = select(units, retry);
+    // 2. The units: attached and identified (for a retry, on the ports its units were on first).
+    let units: ModuleInfo[] = [];
+    let selected: { moduleIds: string[]; notAttached: string[] } = { moduleIds: [], notAttached: [] };
+    for (const from of retry === undefined ? [source] : await retrySearch(source, retry)) {
+      await runtime?.close();
+      runtime = await startProvisioningRuntime({ units: from, brokerHost: profile.profile.broker.host });
+      units = await runtime.identified(IDENTIFY_WAIT_MS);
+      selected = select(units, retry);
+      if (selected.notAttached.length === 0 || stopped()) break;
+    }
+    const { moduleIds, notAttached } = selected;
     if (moduleIds.length === 0) {
       throw new BadInput(
         retry === undefined
@@ -281,7 +309,7 @@ export async function provision(flags: ProvisionFlags): Promise<number> {
           : `none of the units that did not pass in run ${retry.runId} is attached (IMEI ${retry.imeis.join(', ')})`,
       );
     }
-    if (stopped()) return EXIT_FAIL;
+    if (stopped() || runtime === undefined) return EXIT_FAIL;
 
     // 3. The run.
     const progress = progressFor({ json, tty: process.stdout.isTTY, out, err });

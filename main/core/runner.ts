@@ -230,7 +230,16 @@ export class ScriptRunner implements Disposable {
     this.runEmitter.fire({ ...info, units: { ...info.units } });
     const units = await Promise.all(
       options.units.map(async (unit) => {
-        const result = await this.runUnit(script, unit, runId, options, observers, signalOf(unit.id), recording);
+        const result = await this.runUnit(
+          script,
+          unit,
+          runId,
+          startedAt,
+          options,
+          observers,
+          signalOf(unit.id),
+          recording,
+        );
         const key = result.result === 'pass' ? 'passed' : result.result === 'fail' ? 'failed' : 'cancelled';
         info.units[key]++;
         if (info.units.total > 1) this.runEmitter.fire({ ...info, units: { ...info.units } });
@@ -257,16 +266,17 @@ export class ScriptRunner implements Disposable {
     return result;
   }
 
+  /** One unit's run; it began with the run (`startedAt`, as the run's record has it for every unit). */
   private async runUnit<S>(
     script: Script<S>,
     unit: RunnableUnit,
     runId: string,
+    startedAt: number,
     options: StartOptions<S>,
     observers: readonly RunObserver[],
     signal: AbortSignal,
     recording: StepFailure | null,
   ): Promise<UnitResult<S>> {
-    const startedAt = this.now();
     let state = options.input(unit.view());
     const records: StepRecord[] = [];
     let settled: UnitResult<S> | undefined;

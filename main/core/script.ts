@@ -206,6 +206,7 @@ export interface UnitResult<S> {
   readonly failure: StepFailure | null;
   /** The explanation of that step. */
   readonly error: string | null;
+  /** When the unit's run began: the run's start (a run's units begin together, then wait for their ports). */
   readonly startedAt: number;
   readonly finishedAt: number;
   readonly steps: readonly StepRecord[];

@@ -122,7 +122,8 @@ describe('startLine', { timeout: 60_000 }, () => {
     expect(line.units.map((unit) => unit.password === unit.manifestPassword)).toEqual([true, false, true]);
     expect(new Set(line.units.map((unit) => unit.identity.imei)).size).toBe(3);
     expect(line.ports).toEqual(line.units.map((unit) => unit.path));
-    expect(line.secrets).toHaveLength(5);
+    // Three right passwords, a wrong one, the observer's, and a line of each client key.
+    expect(line.secrets).toHaveLength(7);
     expect(line.env).toEqual({ FLEET_OBSERVER_PASSWORD: expect.any(String) as unknown });
   });
 

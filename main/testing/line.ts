@@ -6,17 +6,20 @@ import { stringify as csv } from 'csv-stringify/sync';
 import { stringify as yaml } from 'yaml';
 import type { FaultPlan } from '../emulator/faults';
 import { moduleIdentity, type ModuleIdentity } from '../emulator/identity';
+import { createMqttClientSession } from '../emulator/net/session';
 import type { HostMap } from '../emulator/net/types';
-import { startVirtualFleet, type VirtualFleet } from '../emulator/pty-module';
 import type { VirtualModule } from '../emulator/virtual-module';
 import { startMosquitto, type Mosquitto } from './mosquitto';
+import { startPtyUnit, type PtyUnit } from './pty-unit';
 
 /**
  * A production line in a temp folder, for acceptance tests of the batch: N virtual modules on pseudo-terminals
  * (deterministic identities, each with its own fault plan), a real Mosquitto that requires a client certificate
  * (mutual TLS) and checks a password per device (`allow_anonymous false`, a password file of IMEI → password),
  * the certificates, a profile (docs/profiles.md) and a credential manifest (docs/credentials.md) with one
- * password per unit, some of them deliberately wrong if asked. `stop()` removes all of it.
+ * password per unit, some of them deliberately wrong if asked. Every byte the station sends a unit is kept
+ * (`unit.pty.received()`), and a unit can be unplugged and plugged back in at the same port. `stop()` removes all
+ * of it.
  */
 
 /** What is special about one unit of the line. */
@@ -25,6 +28,14 @@ export interface LineUnitOptions {
   readonly faults?: FaultPlan;
   /** The manifest gives it a password the broker refuses (CONNACK "not authorized"). */
   readonly wrongPassword?: boolean;
+  /**
+   * Extra cells of its manifest row (per-device files `cacert`, `clientcert`, `clientkey`, relative to the line's
+   * folder: `certs/wrong-ca.pem`, `certs/wrong-client.pem`, `certs/wrong-client.key`). The other rows leave
+   * these columns empty.
+   */
+  readonly row?: Readonly<Record<string, string>>;
+  /** Where its module reaches the profile's broker host instead of the line's broker (another broker, a dead one). */
+  readonly brokerAddress?: { readonly host: string; readonly port: number };
 }
 
 export interface LineOptions {
@@ -54,18 +65,41 @@ export interface LineOptions {
   readonly observer?: boolean;
   /** Adds `verify.negative`: a CA that did not sign the broker's certificate, which the module must refuse. */
   readonly negative?: boolean;
+  /**
+   * How the manifest gives out credentials: `reserved` (default), one row per unit with its IMEI, the broker's user
+   * name being the IMEI; or `pool`, `poolSize` rows without IMEI (`credential_id,username,password`), each with a
+   * broker account of its own, so any unit can take any row (the profile logs in with `{username}`).
+   */
+  readonly credentials?: 'reserved' | 'pool';
+  /** Rows of a pool manifest (default: the unit count). */
+  readonly poolSize?: number;
+  /**
+   * The profile gives the modules a client certificate (default). With false it has none (server authentication
+   * only, `seclevel` 1), which the broker, requiring one, refuses.
+   */
+  readonly clientCertificate?: boolean;
+  /**
+   * The units' serial devices are named as USB serial ports (`ttyUSB0`, `ttyUSB1`, ...) in a `dev` folder of
+   * their own (`devDir`), as `--all` finds them; otherwise each is a link in a temp folder.
+   */
+  readonly usbNames?: boolean;
 }
 
 export interface LineUnit {
   readonly index: number;
   /** The serial device the station opens (a link to /dev/pts/N). */
   readonly path: string;
-  /** The virtual module: faults (`setFaults`), `reboot()`, `injectGarbage()`, `dropLink()`, `identity`. */
+  /**
+   * The virtual module of the current plug-in: faults (`setFaults`), `reboot()`, `injectGarbage()`, `dropLink()`,
+   * `identity`.
+   */
   readonly module: VirtualModule;
+  /** The unit's pty: the bytes it received (`received()`, `waitForReceived`), its output, unplug and replug. */
+  readonly pty: PtyUnit;
   readonly identity: ModuleIdentity;
-  /** Its manifest row's `credential_id`. */
+  /** Its manifest row's `credential_id` (reserved credentials; empty with a pool). */
   readonly credentialId: string;
-  /** The password the broker accepts for it (user name: its IMEI). */
+  /** The password the broker accepts for it (user name: its IMEI); empty with a pool. */
   readonly password: string;
   /** The password its manifest row gives: `password` unless the unit was asked a wrong one. */
   readonly manifestPassword: string;
@@ -91,9 +125,14 @@ export interface Line {
   readonly correctedManifest: string;
   /** A data directory for the station, not created yet. */
   readonly dataDir: string;
+  /** With `usbNames`, the folder holding the units' `ttyUSB<n>` devices (as /dev does); otherwise undefined. */
+  readonly devDir: string | undefined;
   /** Environment for the station's process: FLEET_OBSERVER_PASSWORD with `observer`. */
   readonly env: Readonly<Record<string, string>>;
-  /** Every password of the line (right and wrong, the observer's): none may appear in any output. */
+  /**
+   * Every password of the line (right and wrong, the observer's) and a line of each client private key: none may
+   * appear in any output.
+   */
   readonly secrets: readonly string[];
   /** Stops the modules and the broker and removes the folder. Safe to call twice. */
   stop(): Promise<void>;
@@ -104,7 +143,16 @@ export const OBSERVER_PASSWORD_ENV = 'FLEET_OBSERVER_PASSWORD';
 
 const secret = (label: string): string => `${label}-${randomBytes(9).toString('hex')}`;
 
-function profileText(line: { brokerHost: string; tlsPort: number; observer: boolean; negative: boolean }): string {
+interface ProfileShape {
+  readonly brokerHost: string;
+  readonly tlsPort: number;
+  readonly observer: boolean;
+  readonly negative: boolean;
+  readonly pool: boolean;
+  readonly clientCertificate: boolean;
+}
+
+function profileText(line: ProfileShape): string {
   const verify: Record<string, unknown> = { topic: 'fleet/{imei}/selftest', qos: 1 };
   if (line.observer) {
     verify.observer = {
@@ -134,21 +182,49 @@ function profileText(line: { brokerHost: string; tlsPort: number; observer: bool
     ssl: {
       ctx: 2,
       cacert: 'certs/ca.pem',
-      clientcert: 'certs/client.pem',
-      clientkey: 'certs/client.key',
-      seclevel: 2,
+      ...(line.clientCertificate ? { clientcert: 'certs/client.pem', clientkey: 'certs/client.key' } : {}),
+      seclevel: line.clientCertificate ? 2 : 1,
       sslversion: 4,
       ciphersuite: '0xFFFF',
       ignorelocaltime: 1,
     },
-    auth: { mode: 'password', client_id: '{imei}', username: '{imei}', password: '{password}' },
+    auth: {
+      mode: 'password',
+      client_id: '{imei}',
+      username: line.pool ? '{username}' : '{imei}',
+      password: '{password}',
+    },
     verify,
   };
   return `# Written by main/testing/line.ts for one test line.\n${yaml(profile)}`;
 }
 
-function manifestText(rows: readonly (readonly [string, string, string])[]): string {
-  return csv([['credential_id', 'imei', 'password'], ...rows], { record_delimiter: 'windows' });
+/** The first line of a PEM key's base64 body: 64 characters found nowhere else. */
+function keyLine(pem: string): string {
+  const line = pem.split(/\r?\n/)[1] ?? '';
+  if (line.length < 32) throw new Error('a PEM key without a body line');
+  return line;
+}
+
+function manifestText(rows: string[][]): string {
+  return csv(rows, { record_delimiter: 'windows' });
+}
+
+/** The per-unit manifest cells of the reserved manifest: `credential_id,imei,password`, then the extra columns. */
+function reservedManifest(
+  plans: readonly { credentialId: string; identity: ModuleIdentity; row: Readonly<Record<string, string>> }[],
+  password: (index: number) => string,
+): string {
+  const extra = [...new Set(plans.flatMap((plan) => Object.keys(plan.row)))];
+  return manifestText([
+    ['credential_id', 'imei', 'password', ...extra],
+    ...plans.map((plan, index) => [
+      plan.credentialId,
+      plan.identity.imei,
+      password(index),
+      ...extra.map((column) => plan.row[column] ?? ''),
+    ]),
+  ]);
 }
 
 /** Stands the line up; on any failure, removes what was started and rethrows. */
@@ -156,12 +232,15 @@ export async function startLine(options: LineOptions): Promise<Line> {
   if (!Number.isInteger(options.count) || options.count < 1 || options.count > 256) {
     throw new RangeError(`a line has 1 to 256 units, got ${options.count}`);
   }
+  const pool = options.credentials === 'pool';
+  const poolSize = options.poolSize ?? options.count;
+  if (pool && (!Number.isInteger(poolSize) || poolSize < 1)) throw new RangeError(`a pool of ${poolSize} rows`);
   const brokerHost = options.brokerHost ?? 'mqtt.line.test';
   const dir = await mkdtemp(join(tmpdir(), 'fleet-line-'));
   let broker: Mosquitto | undefined;
-  let fleet: VirtualFleet | undefined;
+  const ptys: PtyUnit[] = [];
   const cleanUp = async (): Promise<void> => {
-    await fleet?.close();
+    await Promise.all(ptys.map((pty) => pty.close()));
     await broker?.stop();
     await rm(dir, { recursive: true, force: true });
   };
@@ -170,21 +249,31 @@ export async function startLine(options: LineOptions): Promise<Line> {
     const plans = Array.from({ length: options.count }, (_, index) => {
       const unit = options.units?.[index] ?? {};
       const identity = moduleIdentity(index, seed);
-      const password = secret(`pw-${index}`);
+      const password = pool ? '' : secret(`pw-${index}`);
       return {
         index,
         identity,
-        credentialId: `cred-${String(index).padStart(3, '0')}`,
+        credentialId: pool ? '' : `cred-${String(index).padStart(3, '0')}`,
         password,
         manifestPassword: unit.wrongPassword === true ? secret(`wrong-${index}`) : password,
         faults: unit.faults,
+        row: unit.row ?? {},
+        brokerAddress: unit.brokerAddress,
       };
     });
+    const accounts = pool
+      ? Array.from({ length: poolSize }, (_, k) => ({
+          id: `pool-${String(k).padStart(3, '0')}`,
+          username: `line-user-${k}`,
+          password: secret(`pool-${k}`),
+        }))
+      : [];
     const observerPassword = options.observer === true ? secret('observer') : undefined;
     broker = await startMosquitto({
       tls: { requireCertificate: true },
       passwords: {
-        ...Object.fromEntries(plans.map((plan) => [plan.identity.imei, plan.password])),
+        ...Object.fromEntries(plans.filter(() => !pool).map((plan) => [plan.identity.imei, plan.password])),
+        ...Object.fromEntries(accounts.map((account) => [account.username, account.password])),
         ...(observerPassword === undefined ? {} : { [OBSERVER_USER]: observerPassword }),
       },
       allowAnonymous: false,
@@ -196,6 +285,8 @@ export async function startLine(options: LineOptions): Promise<Line> {
       copyFile(broker.certs.clientCert.path, join(certs, 'client.pem')),
       copyFile(broker.certs.clientKey.path, join(certs, 'client.key')),
       copyFile(broker.certs.otherCa.path, join(certs, 'wrong-ca.pem')),
+      copyFile(broker.certs.wrongClientCert.path, join(certs, 'wrong-client.pem')),
+      copyFile(broker.certs.wrongClientKey.path, join(certs, 'wrong-client.key')),
     ]);
     const profile = join(dir, 'profile.yaml');
     await writeFile(
@@ -205,39 +296,71 @@ export async function startLine(options: LineOptions): Promise<Line> {
         tlsPort: broker.tlsPort,
         observer: options.observer === true,
         negative: options.negative === true,
+        pool,
+        clientCertificate: options.clientCertificate ?? true,
       }),
     );
     const manifest = join(dir, 'manifest.csv');
     const correctedManifest = join(dir, 'manifest-corrected.csv');
-    await writeFile(manifest, manifestText(plans.map((p) => [p.credentialId, p.identity.imei, p.manifestPassword])));
-    await writeFile(correctedManifest, manifestText(plans.map((p) => [p.credentialId, p.identity.imei, p.password])));
+    if (pool) {
+      const text = manifestText([
+        ['credential_id', 'username', 'password'],
+        ...accounts.map((account) => [account.id, account.username, account.password]),
+      ]);
+      await writeFile(manifest, text);
+      await writeFile(correctedManifest, text);
+    } else {
+      await writeFile(
+        manifest,
+        reservedManifest(plans, (index) => plans[index]?.manifestPassword ?? ''),
+      );
+      await writeFile(
+        correctedManifest,
+        reservedManifest(plans, (index) => plans[index]?.password ?? ''),
+      );
+    }
 
-    const hostMap: HostMap = new Map([[brokerHost, { host: '127.0.0.1', port: broker.tlsPort }]]);
-    fleet = await startVirtualFleet({
-      count: options.count,
-      seed,
-      hostMap,
-      faults: (index) => plans[index]?.faults,
-      ...(options.baud !== undefined ? { baud: options.baud } : {}),
-      ...(options.bootDelayMs !== undefined ? { bootDelayMs: options.bootDelayMs } : {}),
-      ...(options.autoPowerOn !== undefined ? { autoPowerOn: options.autoPowerOn } : {}),
-    });
-    const modules = fleet.modules;
-    if (options.autoPowerOn !== false) await Promise.all(modules.map((m) => m.module.whenReady()));
+    const devDir = options.usbNames === true ? join(dir, 'dev') : undefined;
+    if (devDir !== undefined) await mkdir(devDir);
+    const tlsAddress = { host: '127.0.0.1', port: broker.tlsPort };
+    // Each unit is a socat process: a few at a time.
+    for (let start = 0; start < plans.length; start += 8) {
+      const started = await Promise.all(
+        plans.slice(start, start + 8).map((plan) => {
+          const hostMap: HostMap = new Map([[brokerHost, plan.brokerAddress ?? tlsAddress]]);
+          return startPtyUnit({
+            index: plan.index,
+            seed,
+            hostMap,
+            sessionFactory: createMqttClientSession,
+            ...(devDir === undefined ? {} : { path: join(devDir, `ttyUSB${plan.index}`) }),
+            ...(plan.faults === undefined ? {} : { faults: plan.faults }),
+            ...(options.baud === undefined ? {} : { baud: options.baud }),
+            ...(options.bootDelayMs === undefined ? {} : { bootDelayMs: options.bootDelayMs }),
+            ...(options.autoPowerOn === undefined ? {} : { autoPowerOn: options.autoPowerOn }),
+          });
+        }),
+      );
+      ptys.push(...started);
+    }
+    if (options.autoPowerOn !== false) await Promise.all(ptys.map((pty) => pty.module.whenReady()));
     const units = plans.map((plan): LineUnit => {
-      const device = modules[plan.index];
-      if (device?.module.identity.imei !== plan.identity.imei) {
-        throw new Error(`module ${plan.index} of the fleet is not the unit its manifest row was written for`);
+      const pty = ptys[plan.index];
+      if (pty?.module.identity.imei !== plan.identity.imei) {
+        throw new Error(`module ${plan.index} of the line is not the unit its manifest row was written for`);
       }
       return {
         index: plan.index,
-        path: device.path,
-        module: device.module,
+        path: pty.path,
+        get module(): VirtualModule {
+          return pty.module;
+        },
+        pty,
         identity: plan.identity,
         credentialId: plan.credentialId,
         password: plan.password,
         manifestPassword: plan.manifestPassword,
-        unplug: () => device.unplug(),
+        unplug: () => pty.unplug(),
       };
     });
     let stopping: Promise<void> | undefined;
@@ -251,12 +374,18 @@ export async function startLine(options: LineOptions): Promise<Line> {
       manifest,
       correctedManifest,
       dataDir: join(dir, 'station'),
+      devDir,
       env: observerPassword === undefined ? {} : { [OBSERVER_PASSWORD_ENV]: observerPassword },
       secrets: [
-        ...new Set([
-          ...plans.flatMap((plan) => [plan.password, plan.manifestPassword]),
-          ...(observerPassword === undefined ? [] : [observerPassword]),
-        ]),
+        ...new Set(
+          [
+            ...plans.flatMap((plan) => [plan.password, plan.manifestPassword]),
+            ...accounts.map((account) => account.password),
+            ...(observerPassword === undefined ? [] : [observerPassword]),
+            // The client private keys the modules receive: a line of each key's body stands for the key.
+            ...[broker.certs.clientKey.pem, broker.certs.wrongClientKey.pem].map((pem) => keyLine(pem)),
+          ].filter((value) => value !== ''),
+        ),
       ],
       stop: () => (stopping ??= cleanUp()),
     };

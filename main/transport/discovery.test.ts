@@ -61,6 +61,12 @@ describe('listSerialPorts', () => {
       'E: ID_VENDOR_ID=2c7c',
       'E: ID_MODEL_ID=0901',
       '',
+      // A serial port that is not USB (a PC's UART): never a module's AT port, never listed.
+      'P: /devices/pnp0/00:04/tty/ttyS0',
+      'N: ttyS0',
+      'E: DEVNAME=/dev/ttyS0',
+      'E: SUBSYSTEM=tty',
+      '',
       'P: /devices/virtual/net/lo',
       'N: lo',
       '',
@@ -78,8 +84,9 @@ describe('listSerialPorts', () => {
       vendorId: '2c7c',
       productId: '0901',
     });
-    // The scan adds what udev did not report.
+    // The scan adds what udev did not report; udev's ttyS0 is not a USB serial port.
     expect(ports.slice(1).map((port) => port.source)).toEqual(['scan', 'scan', 'scan', 'scan']);
+    expect(ports.map((port) => port.path)).not.toContain('/dev/ttyS0');
   });
 
   it('still finds the scanned ports when udevadm crashes (serialport then reports an empty list)', async () => {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { z } from 'zod';
 
 /** A serial port the station could open. */
@@ -19,7 +19,7 @@ export interface SerialPortInfo {
 export interface ListSerialPortsOptions {
   /** Paths given by the operator (pseudo-terminals, symlinks such as /dev/serial/by-id/...): always listed. */
   readonly explicitPaths?: readonly string[];
-  /** The folder scanned when udev is unavailable. Default `/dev`. */
+  /** The folder scanned for ttyUSB / ttyACM. Default: FLEET_STATION_DEV_DIR, else `/dev`. */
   readonly devDir?: string;
   /** Limit for the udev listing. Default 5 s. */
   readonly timeoutMs?: number;
@@ -35,6 +35,17 @@ export interface ListSerialPortsOptions {
 
 /** Device names a USB modem's AT port takes on Linux (usb-serial option driver / CDC ACM). */
 const SCANNED = /^tty(USB|ACM)\d+$/;
+
+/**
+ * The environment variable naming the device folder to scan instead of `/dev` (a container's mapped device
+ * folder, a test's folder of pseudo-terminals named like USB serial ports).
+ */
+export const DEVICE_FOLDER_ENV = 'FLEET_STATION_DEV_DIR';
+
+/** A USB serial port: udev knows its USB vendor, or it has a USB serial port's name (no udev data). */
+function isUsbSerial(port: SerialPortInfo): boolean {
+  return port.vendorId !== undefined || SCANNED.test(basename(port.path));
+}
 
 const udevListing = z.array(
   z.object({
@@ -57,7 +68,8 @@ export async function listSerialPorts(options: ListSerialPortsOptions = {}): Pro
   const scan = options.scan ?? true;
   if (scan && (options.udev ?? true)) {
     try {
-      ports = await listThroughUdev(options.timeoutMs ?? 5000, options.env ?? process.env);
+      // udev lists every serial port (a PC's own UARTs too): only USB ones can be a module's AT port.
+      ports = (await listThroughUdev(options.timeoutMs ?? 5000, options.env ?? process.env)).filter(isUsbSerial);
     } catch (error: unknown) {
       options.onFallback?.(error instanceof Error ? error.message : String(error));
     }
@@ -65,7 +77,9 @@ export async function listSerialPorts(options: ListSerialPortsOptions = {}): Pro
   // serialport resolves an empty list when udevadm fails or crashes (its stream ends before the exit code is
   // seen), so the scan always runs and adds what udev did not report.
   const known = new Set(ports.map((port) => port.path));
-  for (const port of scan ? await scanDeviceFolder(options.devDir ?? '/dev') : []) {
+  const fromEnvironment = process.env[DEVICE_FOLDER_ENV];
+  const devDir = options.devDir ?? (fromEnvironment === undefined || fromEnvironment === '' ? '/dev' : fromEnvironment);
+  for (const port of scan ? await scanDeviceFolder(devDir) : []) {
     if (!known.has(port.path)) ports.push(port);
     known.add(port.path);
   }

@@ -549,7 +549,11 @@ export class AtEngine implements Disposable {
         // With echo on, a command's answer starts after its echo: noise before the echo cannot have touched it
         // (and if the noise ate the echo, the final without one is refused anyway).
         if (this.echo === 'on' && this.active !== null && this.ledger.answering !== this.active.entry) return;
-        this.suspect(event.reason === 'abandoned' ? 'a payload on the line was given up' : 'a damaged line arrived');
+        this.suspect(
+          event.reason === 'abandoned'
+            ? 'a payload on the line was given up'
+            : 'line noise: a line of control bytes or bytes that are not text',
+        );
         return;
     }
   }

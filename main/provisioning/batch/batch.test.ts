@@ -414,7 +414,13 @@ describe('cancelling and retrying', () => {
     expect(first.units.map((u) => u.result)).toEqual(['pass', 'fail', 'pass']);
     fleet.modules[1]?.setFaults({});
     const selection = await retrySelection(fleet.store, first.runId);
-    expect(selection).toEqual({ runId: first.runId, imeis: [fleet.modules[1]?.identity.imei], unidentified: 0 });
+    expect(selection).toEqual({
+      runId: first.runId,
+      imeis: [fleet.modules[1]?.identity.imei],
+      // Where the unit was: a retry looks there first.
+      ports: ['virtual:1'],
+      unidentified: 0,
+    });
     const moduleIds = fleet.station
       .list()
       .filter((m) => m.imei !== null && selection.imeis.includes(m.imei))

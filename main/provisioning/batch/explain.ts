@@ -82,7 +82,7 @@ export function explainFailure(what: string, failure: StepFailure): string {
   if (cme !== undefined) return `${what}: ${explainCme(cme)}`;
   switch (failure.code) {
     case 'timeout':
-      return `${what}: the module did not answer in time (${failure.message})`;
+      return `${what}: the module did not answer in time (${failure.message}); check that it is powered and its cable is in, then run it again`;
     case 'bad-response':
       return `${what}: the module's answer could not be trusted (${failure.message}); check the cable and try again`;
     case 'port-closed':

@@ -248,6 +248,11 @@ export interface RetrySelection {
   readonly runId: string;
   /** IMEIs to run again, in the order the run recorded them. */
   readonly imeis: readonly string[];
+  /**
+   * The ports those units were on in that run (each once): where to look for them first, so that a retry need not
+   * touch the ports of units that passed.
+   */
+  readonly ports: readonly string[];
   /** Units of the run that did not pass and whose IMEI was never read (they cannot be recognised again). */
   readonly unidentified: number;
 }
@@ -263,8 +268,10 @@ export async function retrySelection(store: Store, runId: string): Promise<Retry
   if (run.state === 'running') throw new RetryError(`run ${runId} is still running; retry it once it has ended`);
   const units: readonly UnitRecord[] = await store.history.units({ runId });
   const failed = units.filter((unit) => unit.result !== 'pass');
-  const imeis = [...new Set(failed.flatMap((unit) => (unit.imei === undefined ? [] : [unit.imei])))];
-  return { runId, imeis, unidentified: failed.filter((unit) => unit.imei === undefined).length };
+  const identified = failed.filter((unit) => unit.imei !== undefined);
+  const imeis = [...new Set(identified.flatMap((unit) => (unit.imei === undefined ? [] : [unit.imei])))];
+  const ports = [...new Set(identified.map((unit) => unit.port))];
+  return { runId, imeis, ports, unidentified: failed.length - identified.length };
 }
 
 /** A retry that cannot be made (an unknown run, one still running). */

@@ -312,8 +312,13 @@ try {
   const rss = median(memories.map((m) => m.rss));
   console.log(
     `  memory per unit after GC (${COUNT} attached, provisioned ${batches.length + 1} times): ` +
-      `station alone heap ${perUnit(heap - withModules.heap)}, RSS ${perUnit(rss - withModules.rss)}; ` +
-      `with the virtual modules heap ${perUnit(heap - before.heap)}, RSS ${perUnit(rss - before.rss)}`,
+      `station heap ${perUnit(heap - withModules.heap)}, RSS ${perUnit(rss - withModules.rss)} ` +
+      '(after the modules booted); with the virtual modules heap ' +
+      `${perUnit(heap - before.heap)}, RSS ${perUnit(rss - before.rss)}`,
+  );
+  console.log(
+    '    (heap: what the main thread keeps after GC; RSS: the whole process, the parser worker, OpenSSL and ' +
+      "SQLite's memory and what the allocator has not given back included, the broker's and modules' sessions too)",
   );
   await many.close();
   console.log(`load average ${load()}`);

@@ -35,15 +35,32 @@ export function formParams(
   form: 'write' | 'answer',
   setting?: SettingSpec,
 ): readonly ParamSpec[] | undefined {
-  if (spec.settings !== undefined) {
-    if (setting === undefined) return undefined;
-    const name: ParamSpec = { name: 'setting', label: 'Setting', type: 'string' };
-    return form === 'write'
-      ? [name, ...spec.settings.head, ...setting.values]
-      : [name, ...spec.settings.answerHead, ...(setting.answer ?? setting.values)];
+  const settings = spec.settings;
+  if (settings === undefined) return form === 'write' ? spec.params : spec.answer;
+  if (setting === undefined) return undefined;
+  // Built once per command, setting and form: every line with a setting asks (redaction, decoding), and the
+  // secret rules are cached by the list's identity.
+  let ofSpec = settingForms.get(spec);
+  if (ofSpec === undefined) {
+    ofSpec = new WeakMap();
+    settingForms.set(spec, ofSpec);
   }
-  return form === 'write' ? spec.params : spec.answer;
+  let forms = ofSpec.get(setting);
+  if (forms === undefined) {
+    forms = {
+      write: [SETTING_NAME, ...settings.head, ...setting.values],
+      answer: [SETTING_NAME, ...settings.answerHead, ...(setting.answer ?? setting.values)],
+    };
+    ofSpec.set(setting, forms);
+  }
+  return forms[form];
 }
+
+const SETTING_NAME: ParamSpec = { name: 'setting', label: 'Setting', type: 'string' };
+const settingForms = new WeakMap<
+  CommandSpec,
+  WeakMap<SettingSpec, { readonly write: readonly ParamSpec[]; readonly answer: readonly ParamSpec[] }>
+>();
 
 /** Which parameters of a form hold secrets, and how many parameters the form can have at most. */
 export interface SecretRule {
@@ -72,11 +89,17 @@ export function secretRule(spec: CommandSpec, form: 'write' | 'answer', setting?
 
 /** Whether any form of the command (any setting) carries a secret: such commands are read with care. */
 export function carriesSecrets(spec: CommandSpec): boolean {
+  const cached = carrying.get(spec);
+  if (cached !== undefined) return cached;
   const settings = spec.settings === undefined ? [undefined] : Object.values(spec.settings.entries);
-  return settings.some(
+  const carries = settings.some(
     (setting) => secretRule(spec, 'write', setting) !== null || secretRule(spec, 'answer', setting) !== null,
   );
+  carrying.set(spec, carries);
+  return carries;
 }
+
+const carrying = new WeakMap<CommandSpec, boolean>();
 
 /**
  * Whether the information responses to `line` may carry secrets (the reads of AT+QMTCFG="aliauth", AT+QICSGP=1):

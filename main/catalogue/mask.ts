@@ -20,7 +20,7 @@ const pairOf = (a: number, b: number): number => ((a << 7) ^ b) & 0xffff;
 export class SecretMask {
   private readonly secrets = new Set<string>();
   private root: Node = newNode();
-  private pairs = new Uint8Array(0x10000);
+  private readonly pairs = new Uint8Array(0x10000);
   private stale = false;
 
   /**
@@ -104,7 +104,7 @@ export class SecretMask {
 
   private rebuild(): void {
     this.root = newNode();
-    this.pairs = new Uint8Array(0x10000);
+    this.pairs.fill(0);
     this.stale = false;
     for (const secret of this.secrets) this.insert(secret);
   }

@@ -82,6 +82,39 @@ describe('the script runner', () => {
     ]);
   });
 
+  it('keeps a line that arrives between two steps, in the slice of the step that follows', async () => {
+    const { station, ids, modules } = await fleet(1);
+    const between = '+QIURC: "pdpdeact",1';
+    // The observer recording the first step's end is slow (a store committing it); the module speaks meanwhile.
+    const observer: RunObserver = {
+      stepFinished: async (record) => {
+        if (record.step !== 'first') return;
+        const heard = new Promise<void>((resolve) => {
+          const subscription = station.on('transcriptLines', (lines) => {
+            if (!lines.some((line) => line.text === between)) return;
+            subscription.dispose();
+            resolve();
+          });
+        });
+        modules[0]?.injectGarbage(Buffer.from(`\r\n${between}\r\n`));
+        await heard;
+      },
+    };
+    const script: Script<Found> = {
+      name: 'gap',
+      steps: [
+        { name: 'first', timeoutMs: 5_000, requests: () => [commands.csq()] },
+        { name: 'second', timeoutMs: 5_000, requests: () => [commands.csq()] },
+      ],
+    };
+    const [unit] = (await station.runScript<Found>(script, { moduleIds: ids, input: () => ({}), observer }).done).units;
+    expect(unit?.result).toBe('pass');
+    expect(unit?.steps[0]?.transcript.map((l) => l.text)).not.toContain(between);
+    const second = unit?.steps[1]?.transcript.map((l) => l.text) ?? [];
+    expect(second.slice(0, 3)).toEqual([between, 'AT+CSQ', 'AT+CSQ']);
+    expect(second.at(-1)).toBe('OK');
+  });
+
   it("records the module's own result code and the step's explanation, and skips what follows a failure", async () => {
     const { station, ids, modules } = await fleet(1);
     modules[0]?.setFaults({ errorOn: ['+CIMI'] });

@@ -317,6 +317,11 @@ export class ScriptRunner implements Disposable {
           aborts.abort(new StepAbort({ code: 'aborted', resultCode: event.raw, message: match.explain(event) }));
         }
       });
+      // The unit's transcript, gathered for the whole run: each try of a step takes the lines since the previous
+      // try's record, so a line that arrives between two steps (while a record is being stored) is kept too.
+      const gathered: TranscriptLine[] = [];
+      cleanup.add(unit.onTranscript((line) => gathered.push(line)));
+      const takeLines = (): TranscriptLine[] => gathered.splice(0);
       try {
         const unitLink = linked([signal, aborts.signal]);
         cleanup.add(unitLink);
@@ -336,7 +341,16 @@ export class ScriptRunner implements Disposable {
             continue;
           }
           // An `always` step after a failure runs with the run's own signal: a script abort has already happened.
-          const record = await this.runStep(step, unit, base, state, failed ? signal : unitSignal, observers, cleanup);
+          const record = await this.runStep(
+            step,
+            unit,
+            base,
+            state,
+            failed ? signal : unitSignal,
+            observers,
+            cleanup,
+            takeLines,
+          );
           records.push(record.record);
           if (record.record.status === 'passed') {
             if (!failed && record.patch !== undefined) state = { ...state, ...record.patch };
@@ -392,6 +406,7 @@ export class ScriptRunner implements Disposable {
     signal: AbortSignal,
     observers: readonly RunObserver[],
     runScope: DisposableStore,
+    takeLines: () => TranscriptLine[],
   ): Promise<{ record: StepRecord; patch: Partial<S> | undefined }> {
     const firstStart = this.now();
     for (let attempt = 1; ; attempt++) {
@@ -405,8 +420,8 @@ export class ScriptRunner implements Disposable {
         return { record, patch: undefined };
       }
       this.stepEmitter.fire(progressOf({ ...start, status: 'running' }));
-      const lines: TranscriptLine[] = [];
-      const outcome = await this.attempt(step, unit, start, view, state, signal, lines, runScope);
+      const outcome = await this.attempt(step, unit, start, view, state, signal, runScope);
+      const lines = takeLines();
       const failure = 'failure' in outcome ? outcome.failure : null;
       const policy = step.retry;
       const retry =
@@ -459,7 +474,6 @@ export class ScriptRunner implements Disposable {
     view: UnitView,
     state: S,
     outer: AbortSignal,
-    lines: TranscriptLine[],
     runScope: DisposableStore,
   ): Promise<{ patch: Partial<S> | undefined } | { failure: StepFailure }> {
     const scope = new DisposableStore();
@@ -485,7 +499,6 @@ export class ScriptRunner implements Disposable {
     const signal = link.signal;
     let over = false;
     scope.add(toDisposable(() => (over = true)));
-    scope.add(unit.onTranscript((line) => lines.push(line)));
     const ctx: StepContext<S> = {
       runId: start.runId,
       script: start.script,

@@ -1,6 +1,6 @@
 import type { ParsedCommand, Params } from './command-line';
 import type { FaultPlan } from './faults';
-import type { HostMap, MqttClientSessionFactory } from './net/types';
+import type { HostMap, MqttClientSessionFactory, NetworkPacing } from './net/types';
 import type { Outcome } from './outcome';
 import type { ModuleState } from './state';
 
@@ -17,6 +17,8 @@ export interface CommandContext {
   now(): number;
   /** Restarts the module after the reply (AT+CFUN=1,1). */
   reboot(): void;
+  /** The modeled mobile network its MQTT links go over (absent: the loopback's own speed). */
+  readonly network?: NetworkPacing;
 }
 
 export type Handler = (command: ParsedCommand, params: Params, ctx: CommandContext) => Outcome | Promise<Outcome>;

@@ -152,7 +152,14 @@ export const mqttHandlers: HandlerTable = {
       slot.port = port;
       const tls = tlsSettings(ctx, slot);
       const fault = ctx.faults().openFault;
-      const request = { host, port, hostMap: ctx.hostMap, ...(tls ? { tls } : {}), ...(fault ? { fault } : {}) };
+      const request = {
+        host,
+        port,
+        hostMap: ctx.hostMap,
+        ...(tls ? { tls } : {}),
+        ...(fault ? { fault } : {}),
+        ...(ctx.network ? { network: ctx.network } : {}),
+      };
       session.open(request).then(
         (result) => {
           if (slot.session !== session) return;

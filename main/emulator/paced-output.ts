@@ -17,6 +17,8 @@ export class PacedOutput {
     private readonly sink: (bytes: Uint8Array) => void,
     private readonly baud: number,
     private readonly chunkSize = 64,
+    /** Told of the time each chunk occupies the wire (the module's busy time). */
+    private readonly onWire: (start: number, end: number) => void = () => undefined,
   ) {}
 
   write(bytes: Uint8Array): void {
@@ -27,10 +29,12 @@ export class PacedOutput {
       return;
     }
     const msPerByte = 10_000 / this.baud;
+    const now = performance.now();
     for (let offset = 0; offset < bytes.length; offset += this.chunkSize) {
       const chunk = bytes.subarray(offset, offset + this.chunkSize);
-      const startAt = Math.max(performance.now(), this.wireFreeAt);
+      const startAt = Math.max(now, this.wireFreeAt);
       this.wireFreeAt = startAt + chunk.length * msPerByte;
+      this.onWire(startAt, this.wireFreeAt);
       this.queue.push({ bytes: chunk, dueAt: this.wireFreeAt });
     }
     this.schedule();

@@ -3,6 +3,7 @@ import { SerialTransport } from '../transport/serial';
 import type { FaultPlan } from './faults';
 import { createMqttClientSession } from './net/session';
 import type { HostMap, MqttClientSessionFactory } from './net/types';
+import type { PacingModel } from './pacing';
 import { VirtualModule } from './virtual-module';
 
 /**
@@ -21,6 +22,8 @@ export interface PtyModuleOptions {
   /** Defaults to the real MQTT client over TCP/TLS (main/emulator/net/session.ts). */
   readonly sessionFactory?: MqttClientSessionFactory;
   readonly bootDelayMs?: number;
+  /** The timing model (main/emulator/pacing.ts): FAST_PACING by default, REALISTIC_PACING for `sim --pacing`. */
+  readonly pacing?: PacingModel;
   /** Power on as soon as the pty exists (default). With false, call `module.powerOn()` once the station listens. */
   readonly autoPowerOn?: boolean;
 }
@@ -52,6 +55,7 @@ export async function startPtyModule(options: PtyModuleOptions = {}): Promise<Pt
     ...(options.hostMap ? { hostMap: options.hostMap } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.bootDelayMs !== undefined ? { bootDelayMs: options.bootDelayMs } : {}),
+    ...(options.pacing !== undefined ? { pacing: options.pacing } : {}),
   });
   port.onData((chunk) => module.receive(chunk));
   module.onOutput((bytes) => {

@@ -5,12 +5,13 @@ import { cmeText } from './cme-text';
 import type { CommandContext, HandlerTable } from './context';
 import { matchesCommand, NO_FAULTS, type FaultPlan } from './faults';
 import { fileHandlers } from './files';
-import { moduleIdentity, seededRandom, type ModuleIdentity } from './identity';
+import { moduleIdentity, type ModuleIdentity } from './identity';
 import { mqttConfigHandlers } from './mqtt-config';
 import { mqttHandlers } from './mqtt-commands';
 import type { HostMap, MqttClientSessionFactory } from './net/types';
 import { ERROR, type Line, type Outcome } from './outcome';
 import { PacedOutput } from './paced-output';
+import { FAST_PACING, ModuleTiming, type PacingModel } from './pacing';
 import { sslHandlers } from './ssl-config';
 import { freshVolatileState, type ModuleState } from './state';
 
@@ -37,6 +38,11 @@ export interface VirtualModuleOptions {
   readonly bootDelayMs?: number;
   /** Wall clock (ms) used for cloud signing timestamps. */
   readonly now?: () => number;
+  /**
+   * How long commands take and how far the broker is (main/emulator/pacing.ts): FAST_PACING (the default, for
+   * tests) or REALISTIC_PACING (an EC200U on LTE, for benchmarks and `sim --pacing realistic`).
+   */
+  readonly pacing?: PacingModel;
 }
 
 export type { Disposable } from '../base';
@@ -59,6 +65,8 @@ const MAX_LINE = 4096;
 const BOOT_URCS = ['+CFUN: 1', '+CPIN: READY', '+QUSIM: 1', '+QIND: SMS DONE'];
 
 interface PendingInput {
+  /** The command that opened the input (its time to take the data depends on it). */
+  readonly name: string;
   readonly outcome: Extract<Outcome, { kind: 'input' }>;
   readonly chunks: Uint8Array[];
   received: number;
@@ -79,7 +87,7 @@ export class VirtualModule {
   private booted = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly context: CommandContext;
-  private readonly delayRandom: () => number;
+  private readonly timing: ModuleTiming;
   private power: Power = 'off';
   /** Bumped at every reboot/unplug: work started before it must not touch the new life. */
   private generation = 0;
@@ -95,9 +103,12 @@ export class VirtualModule {
     this.state = { identity: this.identity, files: new Map(), ...freshVolatileState() };
     this.baud = options.baud ?? 115200;
     this.faultPlan = options.faults ?? NO_FAULTS;
-    this.delayRandom = seededRandom(Number(this.identity.imei.slice(-8)));
-    this.output = new PacedOutput((bytes) => this.outputEmitter.fire(bytes), this.baud);
-    this.wireIn = new PacedOutput((bytes) => this.accept(bytes), this.baud);
+    this.timing = new ModuleTiming(options.pacing ?? FAST_PACING, Number(this.identity.imei.slice(-8)));
+    const busy = this.timing.busy;
+    const onWire = (start: number, end: number): void => busy.add(start, end);
+    this.output = new PacedOutput((bytes) => this.outputEmitter.fire(bytes), this.baud, 64, onWire);
+    this.wireIn = new PacedOutput((bytes) => this.accept(bytes), this.baud, 64, onWire);
+    const network = this.timing.network;
     this.context = {
       state: this.state,
       urc: (line) => this.urc(line),
@@ -106,7 +117,22 @@ export class VirtualModule {
       sessionFactory: options.sessionFactory,
       now: options.now ?? Date.now,
       reboot: () => this.rebootAfterReply(),
+      ...(network !== undefined ? { network } : {}),
     };
+  }
+
+  /** The timing model this module runs on. */
+  get pacing(): PacingModel {
+    return this.timing.model;
+  }
+
+  /**
+   * How long the module has been busy since it was made (ms): the union of every wait it scheduled, the wire time
+   * of every byte in both directions at its baud rate, its command processing, and the modeled network (overlaps
+   * counted once). The difference over a run is that run's floor: what a station answering at once would take.
+   */
+  get busyMs(): number {
+    return this.timing.busy.ms;
   }
 
   get powerState(): Power {
@@ -263,6 +289,12 @@ export class VirtualModule {
     return new Promise((resolve) => this.later(ms, resolve));
   }
 
+  /** A wait of the module's own (processing, a late answer): counted in its busy time. */
+  private work(ms: number): Promise<void> {
+    this.timing.busy.addFromNow(ms);
+    return this.sleep(ms);
+  }
+
   private write(data: string | Uint8Array): void {
     this.output.write(typeof data === 'string' ? Buffer.from(data) : data);
   }
@@ -359,7 +391,16 @@ export class VirtualModule {
       if (!(error instanceof ParamSyntaxError)) this.internalErrors++;
       outcome = ERROR;
     }
-    this.respond(outcome, '');
+    // Taking the data (a file written to flash, a packet handed on) takes the module a while; meanwhile it reads
+    // no further command.
+    const ms = end === 'complete' ? this.timing.inputMs(input.name, data.length) : 0;
+    if (ms <= 0) {
+      this.respond(outcome, '');
+      return;
+    }
+    this.busy = true;
+    this.timing.busy.addFromNow(ms);
+    this.later(ms, () => this.respond(outcome, ''));
   }
 
   private async execute(line: string): Promise<void> {
@@ -376,10 +417,11 @@ export class VirtualModule {
         queueMicrotask(() => this.pump());
         return;
       }
-      name = commands.find((command) => this.faultOn(command.name))?.name ?? commands[0]?.name ?? '';
-      await this.sleep(this.processingTime(name));
+      const timed = commands.find((command) => this.faultOn(command.name)) ?? commands[0];
+      name = timed?.name ?? '';
+      await this.work(this.timing.commandMs(name, timed?.form ?? 'exec'));
       const late = this.faultPlan.lateResponse?.[name];
-      if (late !== undefined) await this.sleep(late);
+      if (late !== undefined) await this.work(late);
       if (generation !== this.generation) return;
       outcome = await this.run(commands);
     } catch (error: unknown) {
@@ -422,17 +464,11 @@ export class VirtualModule {
     return last.kind === 'ok' ? { ...last, lines } : last;
   }
 
-  /** A few milliseconds per command, varying a little per module, as firmware does. */
-  private processingTime(name: string): number {
-    const base = name.startsWith('+QMT') || name.startsWith('+QSSL') || name.startsWith('+QF') ? 6 : 2;
-    return base + Math.floor(this.delayRandom() * 6);
-  }
-
   private respond(outcome: Outcome, name: string): void {
     const dropped = name !== '' && matchesCommand(this.faultPlan.dropResponseOn, name);
     if (outcome.kind === 'input') {
       this.write(outcome.style === 'prompt' ? '\r\n> ' : '\r\nCONNECT\r\n');
-      const input: PendingInput = { outcome, chunks: [], received: 0, timer: undefined };
+      const input: PendingInput = { name, outcome, chunks: [], received: 0, timer: undefined };
       if (outcome.timeoutMs !== undefined) {
         input.timer = setTimeout(() => this.finishInput(input, 'timeout'), outcome.timeoutMs);
       }

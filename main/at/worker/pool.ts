@@ -4,7 +4,7 @@ import { Emitter, type Event } from '../../base';
 import type { HoldKind, ParserOptions } from '../parser';
 import type { AtEvent } from '../vocab/types';
 import { startWorker } from '../../platform/worker';
-import { parseFromWorker, type ToWorker } from './protocol';
+import { messagesIn, parseFromWorker, type ToWorker } from './protocol';
 
 /** What a port's owner (its AT engine) holds: its parser, running in a worker thread. */
 export interface ParserPortHandle {
@@ -79,6 +79,9 @@ interface Slot {
   crashes: number[];
   /** Gave up after a crash loop: gets no new ports. */
   failed: boolean;
+  /** Messages for the worker not yet posted (see `post`), in order, and the buffers they transfer. */
+  outbox: ToWorker[];
+  transfers: ArrayBuffer[];
 }
 
 interface PortState {
@@ -112,6 +115,8 @@ export class ParserPool {
       exited: null,
       crashes: [],
       failed: false,
+      outbox: [],
+      transfers: [],
     }));
   }
 
@@ -201,8 +206,24 @@ export class ParserPool {
     };
   }
 
-  private post(slot: Slot, message: ToWorker, transfer: ArrayBuffer[] = []): void {
-    slot.worker?.postMessage(message, transfer);
+  /**
+   * Queues a message for the slot's worker; the messages queued in one turn of the event loop go as one
+   * postMessage (an array, in order) when the turn's I/O is done. A fleet's ports deliver their reads in the same
+   * turns: one message per port read cost more main-thread time than parsing (bench/provision.ts).
+   */
+  private post(slot: Slot, message: ToWorker, transfer: readonly ArrayBuffer[] = []): void {
+    if (slot.worker === null) return;
+    slot.outbox.push(message);
+    slot.transfers.push(...transfer);
+    if (slot.outbox.length === 1) setImmediate(() => this.flush(slot));
+  }
+
+  private flush(slot: Slot): void {
+    const messages = slot.outbox;
+    const transfer = slot.transfers;
+    slot.outbox = [];
+    slot.transfers = [];
+    if (messages.length > 0) slot.worker?.postMessage(messages, transfer);
   }
 
   private ensureWorker(slot: Slot): void {
@@ -216,6 +237,9 @@ export class ParserPool {
         if (slot.worker === worker) {
           slot.worker = null;
           slot.exited = null;
+          // Meant for the worker that died: lost with it, like what it had not parsed yet.
+          slot.outbox = [];
+          slot.transfers = [];
         }
         resolve();
         if (!this.disposed) this.replace(slot, `parser worker ${lastError} (exit code ${code})`);
@@ -226,13 +250,15 @@ export class ParserPool {
       lastError = `crashed: ${error.name}`;
     });
     worker.on('message', (message: unknown) => {
-      if (slot.worker !== worker) return;
-      const reply = parseFromWorker(message);
-      if (reply?.type !== 'events') return;
-      const state = slot.ports.get(reply.portId);
-      if (state === undefined) return;
-      if (reply.events.length > 0) state.events.fire(reply.events);
-      if (reply.hold !== undefined) state.holds.fire(reply.hold);
+      for (const item of messagesIn(message)) {
+        if (slot.worker !== worker) return;
+        const reply = parseFromWorker(item);
+        if (reply?.type !== 'events') continue;
+        const state = slot.ports.get(reply.portId);
+        if (state === undefined) continue;
+        if (reply.events.length > 0) state.events.fire(reply.events);
+        if (reply.hold !== undefined) state.holds.fire(reply.hold);
+      }
     });
   }
 

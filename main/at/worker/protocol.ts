@@ -49,6 +49,14 @@ function parserOptions(value: unknown): ParserOptions | null | undefined {
   };
 }
 
+/**
+ * The messages one postMessage carries: each side posts an array of the messages of one turn, in order (a lone
+ * message is taken as an array of one).
+ */
+export function messagesIn(posted: unknown): readonly unknown[] {
+  return Array.isArray(posted) ? posted : [posted];
+}
+
 /** Runtime check of a message arriving at the worker: the types vanish at the thread boundary. */
 export function parseToWorker(value: unknown): ToWorker | null {
   if (!isObject(value) || typeof value.portId !== 'string') return null;

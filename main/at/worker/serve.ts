@@ -1,27 +1,41 @@
 import { ParserHost } from './parser-host';
-import type { FromWorker } from './protocol';
+import { messagesIn, type FromWorker } from './protocol';
+import type { AtEvent } from '../vocab/types';
 
 /** The part of a MessagePort the parser service uses (parentPort in a worker). */
 export interface ParserChannel {
   on(event: 'message', listener: (message: unknown) => void): unknown;
-  postMessage(message: FromWorker, transfer: ArrayBuffer[]): void;
+  postMessage(messages: readonly FromWorker[], transfer: ArrayBuffer[]): void;
 }
 
-/** Serves the parser protocol on a channel: every message handled in order, replies posted back. */
+/**
+ * Serves the parser protocol on a channel: every message handled in order, the replies to one posted batch posted
+ * back together (one array, in order).
+ */
 export function serveParsers(channel: ParserChannel): void {
-  const post = (reply: FromWorker): void => channel.postMessage(reply, transferList(reply));
-  const host = new ParserHost(post);
-  channel.on('message', (message: unknown) => {
-    const reply = host.handle(message);
-    if (reply !== null) post(reply);
+  const post = (replies: readonly FromWorker[]): void => channel.postMessage(replies, transferList(replies));
+  const host = new ParserHost((reply) => post([reply]));
+  channel.on('message', (posted: unknown) => {
+    const replies: FromWorker[] = [];
+    for (const message of messagesIn(posted)) {
+      const reply = host.handle(message);
+      if (reply !== null) replies.push(reply);
+    }
+    if (replies.length > 0) post(replies);
   });
 }
 
 /** Replies carry payload bytes: transfer their buffers rather than copy them (each event owns its own). */
-function transferList(reply: FromWorker): ArrayBuffer[] {
-  if (reply.type !== 'events') return [];
+function transferList(replies: readonly FromWorker[]): ArrayBuffer[] {
   const transfer = new Set<ArrayBuffer>();
-  for (const event of reply.events) {
+  for (const reply of replies) {
+    if (reply.type === 'events') addPayloads(reply.events, transfer);
+  }
+  return [...transfer];
+}
+
+function addPayloads(events: readonly AtEvent[], transfer: Set<ArrayBuffer>): void {
+  for (const event of events) {
     if (event.kind === 'data' || event.kind === 'recv') {
       const bytes = event.kind === 'data' ? event.bytes : event.payload;
       // Only a buffer the event owns whole may be moved; anything else is copied by the clone.
@@ -30,5 +44,4 @@ function transferList(reply: FromWorker): ArrayBuffer[] {
       }
     }
   }
-  return [...transfer];
 }

@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { connect as tcpConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type SecureVersion, type TLSSocket } from 'node:tls';
 import { serverAccepted } from './tls-verify';
-import type { OpenRequest, OpenResult, TlsSettings } from './types';
+import type { NetworkPacing, OpenRequest, OpenResult, TlsSettings } from './types';
 
 /** The outcome of making the module's TCP/TLS link: a connected socket, or the +QMTOPEN result that explains why not. */
 export type LinkOutcome =
@@ -136,17 +136,53 @@ function handshake(
   });
 }
 
-/** Opens the link exactly as +QMTOPEN reports it: 1 bad parameter, 3 PDP, 4 DNS, 5 TCP, -1 TLS, 0 ok. */
+/**
+ * One phase of opening the link on the modeled network: the real work (on the loopback, far quicker) and the
+ * modeled time run side by side, and the phase ends when both have (counted in the module's busy time).
+ */
+function phase<T>(network: NetworkPacing | undefined, modeledMs: (n: NetworkPacing) => number, work: () => Promise<T>) {
+  if (network === undefined) return work();
+  const ms = modeledMs(network);
+  const start = network.now();
+  network.busy(start, start + ms);
+  const modeled = new Promise<void>((resolve) => setTimeout(resolve, ms));
+  return Promise.all([modeled, work()]).then(([, result]) => result);
+}
+
+const nothing = (): Promise<undefined> => Promise.resolve(undefined);
+
+/**
+ * Opens the link exactly as +QMTOPEN reports it: 1 bad parameter, 3 PDP, 4 DNS, 5 TCP, -1 TLS, 0 ok. On a modeled
+ * network each phase takes its time: the name lookup (a host name), the TCP handshake, the TLS handshake.
+ */
 export async function openLink(request: OpenRequest, timeoutMs: number): Promise<LinkOutcome> {
   const hostBytes = Buffer.byteLength(request.host);
   if (hostBytes === 0 || hostBytes > MAX_HOST_BYTES) return failed(1);
   if (!Number.isInteger(request.port) || request.port < 1 || request.port > 65535) return failed(1);
   if (request.fault === 'pdp-failure') return failed(3);
-  if (request.fault === 'dns-failure') return failed(4);
-  if (request.fault === 'network-loss') return failed(5);
-  const target = await resolveTarget(request);
+  const network = request.network;
+  const lookup = isIP(request.host) === 0 ? network : undefined;
+  if (request.fault === 'dns-failure') {
+    await phase(network, (n) => n.lookupMs(), nothing);
+    return failed(4);
+  }
+  if (request.fault === 'network-loss') {
+    // The name is found; the TCP handshake gets no answer.
+    await phase(lookup, (n) => n.lookupMs(), nothing);
+    await phase(network, (n) => n.tcpHandshakeMs(), nothing);
+    return failed(5);
+  }
+  const target = await phase(
+    lookup,
+    (n) => n.lookupMs(),
+    () => resolveTarget(request),
+  );
   if (target === undefined) return failed(4);
-  const socket = await connectTcp(target.host, target.port, timeoutMs);
+  const socket = await phase(
+    network,
+    (n) => n.tcpHandshakeMs(),
+    () => connectTcp(target.host, target.port, timeoutMs),
+  );
   if (socket === undefined) return failed(5);
   if (request.tls === undefined) {
     if (request.fault === 'tls-failure') {
@@ -160,6 +196,11 @@ export async function openLink(request: OpenRequest, timeoutMs: number): Promise
     socket.destroy();
     return failed(-1);
   }
-  const secure = await handshake(options, request.tls, timeoutMs);
+  const tls = request.tls;
+  const secure = await phase(
+    network,
+    (n) => n.tlsHandshakeMs(tls.seclevel),
+    () => handshake(options, tls, timeoutMs),
+  );
   return secure === undefined ? failed(-1) : { ok: true, socket: secure };
 }

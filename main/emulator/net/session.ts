@@ -4,8 +4,10 @@ import mqtt, { type IConnectPacket, type Packet } from 'mqtt-packet';
 import { connectPacket, encodeConnect } from './connect-packet';
 import { openLink } from './link';
 import { Outstanding } from './outstanding';
+import { Wire } from './wire';
 import type {
   ConnectRequest,
+  NetworkPacing,
   ConnectResult,
   MqttClientSession,
   MqttClientSessionFactory,
@@ -47,6 +49,8 @@ type State = MqttClientSession['state'];
 
 interface Link {
   readonly socket: Socket | TLSSocket;
+  /** The socket as seen through the modeled network (packet delays), or as it is. */
+  readonly wire: Wire;
   readonly parser: mqtt.Parser;
 }
 
@@ -117,7 +121,7 @@ class ClientSession implements MqttClientSession {
       outcome.socket.destroy();
       return 5;
     }
-    this.attach(outcome.socket);
+    this.attach(outcome.socket, request.network);
     this.state = 'open';
     return 0;
   }
@@ -201,7 +205,7 @@ class ClientSession implements MqttClientSession {
           resolve(-1);
           return;
         }
-        link.socket.end();
+        link.wire.end();
         this.guardClosing(link);
       });
     });
@@ -219,7 +223,7 @@ class ClientSession implements MqttClientSession {
     return new Promise((resolve) => {
       this.settleClose = resolve;
       this.outstanding.failAll();
-      link.socket.end();
+      link.wire.end();
       this.guardClosing(link);
     });
   }
@@ -245,18 +249,19 @@ class ClientSession implements MqttClientSession {
     link.socket.once('close', () => clearTimeout(timer));
   }
 
-  private attach(socket: Socket | TLSSocket): void {
+  private attach(socket: Socket | TLSSocket, network: NetworkPacing | undefined): void {
     const parser = mqtt.parser();
-    const link: Link = { socket, parser };
+    const wire = new Wire(socket, network);
+    const link: Link = { socket, wire, parser };
     this.link = link;
     parser.on('packet', (packet: Packet) => this.receive(packet));
     // A broker that sends bytes no MQTT parser accepts: the module gives up on the connection itself.
     parser.on('error', () => this.teardown(Stat.clientClosed));
-    socket.on('data', (chunk: Buffer) => {
+    wire.onData((chunk) => {
       if (this.link === link) parser.parse(chunk);
     });
     socket.on('error', () => undefined);
-    socket.once('close', () => {
+    wire.onceClosed(() => {
       if (this.link === link) this.linkClosed();
     });
   }
@@ -294,7 +299,7 @@ class ClientSession implements MqttClientSession {
       case 'pubrel':
         if (packet.messageId !== undefined) {
           this.incomingQos2.delete(packet.messageId);
-          void this.send({ cmd: 'pubcomp', messageId: packet.messageId });
+          void this.send({ cmd: 'pubcomp', messageId: packet.messageId }, undefined, false);
         }
         return;
       case 'pingresp':
@@ -333,17 +338,20 @@ class ClientSession implements MqttClientSession {
       qos: packet.qos,
       retain: packet.retain,
     };
-    if (packet.qos === 1) void this.send({ cmd: 'puback', messageId: msgid });
+    if (packet.qos === 1) void this.send({ cmd: 'puback', messageId: msgid }, undefined, false);
     if (packet.qos === 2) {
-      void this.send({ cmd: 'pubrec', messageId: msgid });
+      void this.send({ cmd: 'pubrec', messageId: msgid }, undefined, false);
       if (this.incomingQos2.has(msgid)) return;
       this.incomingQos2.add(msgid);
     }
     this.events.onMessage(message);
   }
 
-  /** Writes one packet; resolves false when the link is gone or the write fails. Every write re-arms keep-alive. */
-  private send<P extends Packet>(packet: P, encode?: (packet: P) => Buffer): Promise<boolean> {
+  /**
+   * Writes one packet; resolves false when the link is gone or the write fails. Every write re-arms keep-alive.
+   * `awaited` is false for the acknowledgements the module sends of what it received (no answer comes to them).
+   */
+  private send<P extends Packet>(packet: P, encode?: (packet: P) => Buffer, awaited = true): Promise<boolean> {
     const link = this.link;
     if (link === undefined || link.socket.destroyed) return Promise.resolve(false);
     let bytes: Buffer;
@@ -353,9 +361,7 @@ class ClientSession implements MqttClientSession {
       return Promise.resolve(false);
     }
     if (this.state === 'connected') this.armKeepalive();
-    return new Promise((resolve) =>
-      link.socket.write(bytes, (error) => resolve(error === undefined || error === null)),
-    );
+    return link.wire.write(bytes, awaited);
   }
 
   /** PINGREQ after keepalive seconds without sending anything; no PINGRESP within pkt_timeout ends the link. */

@@ -21,6 +21,23 @@ export interface TlsSettings {
   readonly ignoreLocalTime: boolean;
 }
 
+/**
+ * The modeled mobile network of one module (main/emulator/pacing.ts): its MQTT links wait these times, and count
+ * each wait in the module's busy time. Absent: the link runs at the loopback's own speed.
+ */
+export interface NetworkPacing {
+  /** One packet's one-way delay (each call draws the next). */
+  packetDelayMs(): number;
+  /** The name lookup before the TCP handshake. */
+  lookupMs(): number;
+  tcpHandshakeMs(): number;
+  tlsHandshakeMs(seclevel: 0 | 1 | 2): number;
+  /** Counts a scheduled wait [start, end] in the module's busy time (on the `now` clock). */
+  busy(start: number, end: number): void;
+  /** The clock the waits are on (ms). */
+  now(): number;
+}
+
 export interface OpenRequest {
   readonly host: string;
   readonly port: number;
@@ -28,6 +45,8 @@ export interface OpenRequest {
   readonly hostMap: HostMap;
   /** Fault injection: fail the TLS handshake, or behave as if the network were down. */
   readonly fault?: 'tls-failure' | 'network-loss' | 'dns-failure' | 'pdp-failure';
+  /** The network the link goes over (delays of the handshakes and of every packet), when modeled. */
+  readonly network?: NetworkPacing;
 }
 
 /** +QMTOPEN <result>: -1 failed, 0 ok, 1 wrong parameter, 2 identifier occupied, 3 PDP failed, 4 DNS failed, 5 network error. */

@@ -88,12 +88,14 @@ export class HistoryRecorder implements RunObserver {
       startedAt: run.startedAt,
       ...(this.meta.retryOf !== undefined ? { retryOf: this.meta.retryOf } : {}),
     });
-    for (const unit of run.units) {
-      this.units.set(
-        unit.unitId,
-        await this.history.beginUnit(run.runId, { port: unit.port, startedAt: run.startedAt }),
-      );
-    }
+    // Asked for all at once: the store commits them together (in this order).
+    const ids = await Promise.all(
+      run.units.map((unit) => this.history.beginUnit(run.runId, { port: unit.port, startedAt: run.startedAt })),
+    );
+    run.units.forEach((unit, i) => {
+      const id = ids[i];
+      if (id !== undefined) this.units.set(unit.unitId, id);
+    });
   }
 
   async stepStarted(step: StepStart): Promise<void> {

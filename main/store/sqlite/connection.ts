@@ -28,6 +28,11 @@ export type Durability = 'durable' | 'crash-safe';
 export class Connection {
   readonly db: Database.Database;
   private synchronous: Durability = 'durable';
+  /** Writes asked for with `commit` and not yet run, in the order asked. */
+  private pending: PendingWrite[] = [];
+  private flushScheduled = false;
+  /** Runs a function in a savepoint when called inside a transaction (better-sqlite3 nests transactions so). */
+  private readonly savepoint: (body: () => void) => void;
 
   constructor(readonly file: string) {
     this.db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
@@ -43,6 +48,9 @@ export class Connection {
       this.db.close();
       throw error;
     }
+    this.savepoint = this.db.transaction((body: () => void) => {
+      body();
+    });
   }
 
   /** Compiles a statement; callers keep it (one per query, prepared when their store opens). */
@@ -60,12 +68,92 @@ export class Connection {
     return this.db.transaction(fn).immediate();
   }
 
+  /**
+   * Group commit: runs `fn` in a write transaction shared with every other `commit` asked for in the same turn of
+   * the event loop (a batch of 64 units asks for many at once), each in its own savepoint, so one that throws
+   * changes nothing and fails alone. Resolves with what `fn` returned once the transaction is committed, as
+   * durable as the most durable write of the group (a `durable` one fsyncs the WAL for all of them); rejects with
+   * what `fn` threw, or with the commit's error (then nothing of the group was written).
+   */
+  commit<T>(fn: () => T, durability: Durability): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let outcome: { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown } = {
+        ok: false,
+        error: new Error('the write did not run'),
+      };
+      this.pending.push({
+        durability,
+        run: (transaction) => {
+          try {
+            transaction(() => {
+              outcome = { ok: true, value: fn() };
+            });
+          } catch (error) {
+            outcome = { ok: false, error };
+          }
+        },
+        settle: () => {
+          if (outcome.ok) resolve(outcome.value);
+          else reject(asError(outcome.error));
+        },
+        fail: (error) => reject(asError(error)),
+      });
+      if (this.flushScheduled) return;
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    });
+  }
+
+  /** Runs the pending `commit`s now, in one transaction. */
+  flush(): void {
+    this.flushScheduled = false;
+    const group = this.pending;
+    this.pending = [];
+    if (group.length === 0) return;
+    if (!this.db.open) {
+      for (const write of group) write.fail(new Error('the store is closed'));
+      return;
+    }
+    const durability = group.some((write) => write.durability === 'durable') ? 'durable' : 'crash-safe';
+    const [only] = group;
+    if (group.length === 1 && only !== undefined) {
+      only.run((body) => this.write(body, durability));
+      only.settle();
+      return;
+    }
+    try {
+      this.write(() => {
+        for (const write of group) write.run((body) => this.savepoint(body));
+      }, durability);
+    } catch (error) {
+      for (const write of group) write.fail(error);
+      return;
+    }
+    for (const write of group) write.settle();
+  }
+
   /** Runs `fn` in a deferred transaction: one consistent snapshot for several reads. */
   read<T>(fn: () => T): T {
     return this.db.transaction(fn).deferred();
   }
 
+  /** Closes the database, after the writes still pending. */
   close(): void {
+    this.flush();
     if (this.db.open) this.db.close();
   }
+}
+
+interface PendingWrite {
+  readonly durability: Durability;
+  /** Runs the write inside `transaction` (its own, or a savepoint of the group's), keeping its outcome. */
+  run(transaction: (body: () => void) => void): void;
+  /** Resolves or rejects the caller with the outcome, once the group is committed. */
+  settle(): void;
+  /** The group could not be committed: nothing of it was written. */
+  fail(error: unknown): void;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

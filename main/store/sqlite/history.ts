@@ -89,7 +89,10 @@ const STEP_COLUMNS = 's.unit_run_id, s.name, s.status, s.started_at, s.duration_
 const BY_RUN = 'r.id = ?';
 const BY_TIME = 'r.started_at >= ? AND r.started_at < ?';
 
-/** The run history on SQLite: every call is one committed transaction. */
+/**
+ * The run history on SQLite: every write is committed before its promise resolves (group commit: the writes asked
+ * for in one turn of the event loop share a transaction, each in its own savepoint).
+ */
 export class SqliteHistory implements History {
   private readonly insertProfile;
   private readonly insertRun;
@@ -208,56 +211,50 @@ export class SqliteHistory implements History {
   }
 
   beginRun(run: RunStart): Promise<string> {
-    return settle(() => {
+    return this.c.commit(() => {
       const id = run.id ?? randomUUID();
       nonEmpty('station', run.station);
       nonEmpty('profile hash', run.profile.hash);
-      this.c.write(() => {
-        if (this.runState.get(id) !== undefined) throw new StoreError('bad-input', `a run ${id} exists already`);
-        this.owners.register();
-        this.insertProfile.run(run.profile.hash, run.profile.name, run.profile.content, run.startedAt);
-        this.insertRun.run(
-          id,
-          run.station,
-          run.operator ?? null,
-          run.workOrder ?? null,
-          run.profile.hash,
-          run.startedAt,
-          run.retryOf ?? null,
-          this.owners.id,
-        );
-      }, 'crash-safe');
+      if (this.runState.get(id) !== undefined) throw new StoreError('bad-input', `a run ${id} exists already`);
+      this.owners.register();
+      this.insertProfile.run(run.profile.hash, run.profile.name, run.profile.content, run.startedAt);
+      this.insertRun.run(
+        id,
+        run.station,
+        run.operator ?? null,
+        run.workOrder ?? null,
+        run.profile.hash,
+        run.startedAt,
+        run.retryOf ?? null,
+        this.owners.id,
+      );
       return id;
-    });
+    }, 'crash-safe');
   }
 
   finishRun(runId: string, end: RunEnd): Promise<void> {
-    return settle(() => {
-      this.c.write(() => {
-        if (this.finishRunRow.run(end.state, end.finishedAt, runId).changes === 0) {
-          const state = this.runState.get(runId)?.state;
-          if (state === undefined) throw new StoreError('not-found', `no run ${runId}`);
-          throw new StoreError('bad-input', `run ${runId} is already ${state}`);
-        }
-      }, 'crash-safe');
-    });
+    return this.c.commit(() => {
+      if (this.finishRunRow.run(end.state, end.finishedAt, runId).changes === 0) {
+        const state = this.runState.get(runId)?.state;
+        if (state === undefined) throw new StoreError('not-found', `no run ${runId}`);
+        throw new StoreError('bad-input', `run ${runId} is already ${state}`);
+      }
+    }, 'crash-safe');
   }
 
   beginUnit(runId: string, unit: UnitStart): Promise<string> {
-    return settle(() => {
+    return this.c.commit(() => {
       const id = randomUUID();
-      this.c.write(() => {
-        const state = this.runState.get(runId)?.state;
-        if (state === undefined) throw new StoreError('not-found', `no run ${runId}`);
-        const seq = this.nextUnitSeq.get(runId)?.seq ?? 1;
-        this.insertUnit.run(id, runId, seq, unit.port, unit.startedAt);
-      }, 'crash-safe');
+      const state = this.runState.get(runId)?.state;
+      if (state === undefined) throw new StoreError('not-found', `no run ${runId}`);
+      const seq = this.nextUnitSeq.get(runId)?.seq ?? 1;
+      this.insertUnit.run(id, runId, seq, unit.port, unit.startedAt);
       return id;
-    });
+    }, 'crash-safe');
   }
 
   identifyUnit(unitId: string, identity: UnitIdentity, seenAt: number): Promise<void> {
-    return settle(() => {
+    return this.c.commit(() => {
       const problem = imeiProblem(identity.imei);
       if (problem !== undefined) throw new StoreError('bad-input', `a unit's IMEI ${problem}`);
       const { imei } = identity;
@@ -265,60 +262,50 @@ export class SqliteHistory implements History {
       const imsi = identity.imsi ?? null;
       const model = identity.model ?? null;
       const firmware = identity.firmware ?? null;
-      this.c.write(() => {
-        if (this.identify.run(imei, iccid, imsi, model, firmware, unitId).changes === 0) {
-          throw new StoreError('not-found', `no unit run ${unitId}`);
-        }
-        this.upsertKnownUnit.run(imei, iccid, imsi, model, firmware, seenAt, seenAt);
-      }, 'crash-safe');
-    });
+      if (this.identify.run(imei, iccid, imsi, model, firmware, unitId).changes === 0) {
+        throw new StoreError('not-found', `no unit run ${unitId}`);
+      }
+      this.upsertKnownUnit.run(imei, iccid, imsi, model, firmware, seenAt, seenAt);
+    }, 'crash-safe');
   }
 
   setUnitCredential(unitId: string, credentialId: string): Promise<void> {
-    return settle(() => {
-      this.c.write(() => {
-        if (this.setCredential.run(credentialId, unitId).changes === 0) {
-          throw new StoreError('not-found', `no unit run ${unitId}`);
-        }
-      }, 'crash-safe');
-    });
+    return this.c.commit(() => {
+      if (this.setCredential.run(credentialId, unitId).changes === 0) {
+        throw new StoreError('not-found', `no unit run ${unitId}`);
+      }
+    }, 'crash-safe');
   }
 
   beginStep(unitId: string, step: StepStart): Promise<string> {
-    return settle(() => {
+    return this.c.commit(() => {
       nonEmpty('step name', step.name);
       const id = randomUUID();
-      this.c.write(() => {
-        if (this.unitExists.get(unitId) === undefined) throw new StoreError('not-found', `no unit run ${unitId}`);
-        const seq = this.nextStepSeq.get(unitId)?.seq ?? 1;
-        this.insertStep.run(id, unitId, seq, step.name, step.startedAt);
-      }, 'crash-safe');
+      if (this.unitExists.get(unitId) === undefined) throw new StoreError('not-found', `no unit run ${unitId}`);
+      const seq = this.nextStepSeq.get(unitId)?.seq ?? 1;
+      this.insertStep.run(id, unitId, seq, step.name, step.startedAt);
       return id;
-    });
+    }, 'crash-safe');
   }
 
   endStep(stepId: string, end: StepEnd): Promise<void> {
-    return settle(() => {
-      this.c.write(() => {
-        const ended = this.endStepRow.run(
-          end.status,
-          end.durationMs,
-          end.resultCode ?? null,
-          end.explanation ?? null,
-          stepId,
-        );
-        const step = this.stepState.get(stepId);
-        if (step === undefined) throw new StoreError('not-found', `no step ${stepId}`);
-        if (ended.changes === 0) throw new StoreError('bad-input', `step ${stepId} has already ended (${step.status})`);
-        if (end.transcript !== undefined) this.append(step.unit_run_id, end.transcript);
-      }, 'crash-safe');
-    });
+    return this.c.commit(() => {
+      const ended = this.endStepRow.run(
+        end.status,
+        end.durationMs,
+        end.resultCode ?? null,
+        end.explanation ?? null,
+        stepId,
+      );
+      const step = this.stepState.get(stepId);
+      if (step === undefined) throw new StoreError('not-found', `no step ${stepId}`);
+      if (ended.changes === 0) throw new StoreError('bad-input', `step ${stepId} has already ended (${step.status})`);
+      if (end.transcript !== undefined) this.append(step.unit_run_id, end.transcript);
+    }, 'crash-safe');
   }
 
   appendTranscript(unitId: string, text: string): Promise<void> {
-    return settle(() => {
-      this.c.write(() => this.append(unitId, text), 'crash-safe');
-    });
+    return this.c.commit(() => this.append(unitId, text), 'crash-safe');
   }
 
   private append(unitId: string, text: string): void {
@@ -329,21 +316,19 @@ export class SqliteHistory implements History {
   }
 
   finishUnit(unitId: string, end: UnitEnd): Promise<void> {
-    return settle(() => {
-      this.c.write(() => {
-        const changes = this.finishUnitRow.run(
-          end.result,
-          end.failedStep ?? null,
-          end.errorCode ?? null,
-          end.error ?? null,
-          end.roundTripMs ?? null,
-          end.durationMs,
-          end.finishedAt,
-          unitId,
-        ).changes;
-        if (changes === 0) throw new StoreError('not-found', `no unit run ${unitId}`);
-      }, 'crash-safe');
-    });
+    return this.c.commit(() => {
+      const changes = this.finishUnitRow.run(
+        end.result,
+        end.failedStep ?? null,
+        end.errorCode ?? null,
+        end.error ?? null,
+        end.roundTripMs ?? null,
+        end.durationMs,
+        end.finishedAt,
+        unitId,
+      ).changes;
+      if (changes === 0) throw new StoreError('not-found', `no unit run ${unitId}`);
+    }, 'crash-safe');
   }
 
   run(runId: string): Promise<RunRecord | undefined> {

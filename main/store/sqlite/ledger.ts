@@ -257,29 +257,27 @@ export class SqliteLedger implements Ledger {
   }
 
   claim(imei: string, context: ClaimContext = {}): Promise<ClaimResult> {
-    return settle(() => {
+    return this.c.commit((): ClaimResult => {
       checkImei(imei);
-      return this.c.write((): ClaimResult => {
-        const existing = this.assignmentByImei.get(imei);
-        if (existing !== undefined) return { kind: 'existing', credential: assigned(existing) };
-        const pick = this.freeReservedFor.get(imei) ?? this.nextFree.get();
-        if (pick === undefined) {
-          const pool = this.poolCounts.get() ?? { total: 0, assigned: 0 };
-          return {
-            kind: 'exhausted',
-            message:
-              `pool exhausted: no credential is reserved for unit ${imei} and all ${pool.total} credentials of the ` +
-              'pool are assigned; import more credentials',
-          };
-        }
-        const at = this.now();
-        this.insertAssignment.run(pick.id, imei, at, context.runId ?? null, context.station ?? null);
-        this.insertEvent.run(at, 'assigned', pick.id, imei, null, null, context.runId ?? null, context.station ?? null);
-        const row = this.assignmentByImei.get(imei);
-        if (row === undefined) throw new StoreError('not-found', `the assignment of unit ${imei} vanished`);
-        return { kind: 'assigned', credential: assigned(row) };
-      }, 'durable');
-    });
+      const existing = this.assignmentByImei.get(imei);
+      if (existing !== undefined) return { kind: 'existing', credential: assigned(existing) };
+      const pick = this.freeReservedFor.get(imei) ?? this.nextFree.get();
+      if (pick === undefined) {
+        const pool = this.poolCounts.get() ?? { total: 0, assigned: 0 };
+        return {
+          kind: 'exhausted',
+          message:
+            `pool exhausted: no credential is reserved for unit ${imei} and all ${pool.total} credentials of the ` +
+            'pool are assigned; import more credentials',
+        };
+      }
+      const at = this.now();
+      this.insertAssignment.run(pick.id, imei, at, context.runId ?? null, context.station ?? null);
+      this.insertEvent.run(at, 'assigned', pick.id, imei, null, null, context.runId ?? null, context.station ?? null);
+      const row = this.assignmentByImei.get(imei);
+      if (row === undefined) throw new StoreError('not-found', `the assignment of unit ${imei} vanished`);
+      return { kind: 'assigned', credential: assigned(row) };
+    }, 'durable');
   }
 
   assignmentOf(imei: string): Promise<AssignedCredential | undefined> {

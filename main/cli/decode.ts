@@ -1,6 +1,5 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { Command } from 'commander';
 import { LogDecoder, LogScan, renderJsonLine, TextRenderer, type DecodedEvent, type LogFacts } from '../at/decode';
 
 /** Largest log accepted on standard input (held in memory for the two passes); files are streamed, any size. */
@@ -147,32 +146,28 @@ async function decodeSource(source: Source, json: boolean): Promise<void> {
   await output.flush(true);
 }
 
+/** The flags of `fleet-station decode` (main/cli/commands/decode.ts). */
+export interface DecodeFlags {
+  readonly json?: boolean;
+}
+
 /**
  * `fleet-station decode FILE [--json]`: explains a captured AT log for support staff. Exit code 0 when the log
  * was decoded (whatever it contains), 2 when it cannot be read (missing, not a regular file, too large on stdin).
  */
-export function registerDecode(program: Command): void {
-  program
-    .command('decode')
-    .description(
-      'Explain a captured AT log: each command with its outcome and duration, each URC and error in plain words.',
-    )
-    .argument('<file>', 'the log file (any common timestamp format, with or without echo, CRLF or LF); - for stdin')
-    .option('--json', 'one JSON object per event per line instead of the annotated text')
-    .action(async (file: string, options: { json?: boolean }) => {
-      let source: Source;
-      try {
-        source = file === '-' ? await stdinSource() : await fileSource(file);
-      } catch (error) {
-        if (!(error instanceof InputError)) throw error;
-        process.stderr.write(`fleet-station decode: ${error.message}\n`);
-        process.exitCode = 2;
-        return;
-      }
-      try {
-        await decodeSource(source, options.json === true);
-      } finally {
-        await source.close();
-      }
-    });
+export async function decodeCommand(file: string, flags: DecodeFlags): Promise<void> {
+  let source: Source;
+  try {
+    source = file === '-' ? await stdinSource() : await fileSource(file);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    process.stderr.write(`fleet-station decode: ${error.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  try {
+    await decodeSource(source, flags.json === true);
+  } finally {
+    await source.close();
+  }
 }

@@ -84,7 +84,9 @@ async function readPass(source: Source, push: (text: string) => void, between: (
 
 /** Writes to stdout in pieces, waiting for `drain` when the reader is slower; stops quietly on a closed pipe. */
 class Output {
-  private buffer = '';
+  /** Pieces joined when written: one flat string per write (a `+=` rope is slow to encode). */
+  private pieces: string[] = [];
+  private size = 0;
   private closed = false;
 
   constructor(private readonly stream: NodeJS.WriteStream) {
@@ -98,13 +100,16 @@ class Output {
   }
 
   add(text: string): void {
-    if (!this.closed) this.buffer += text;
+    if (this.closed) return;
+    this.pieces.push(text);
+    this.size += text.length;
   }
 
   async flush(all = false): Promise<void> {
-    if (this.closed || (this.buffer.length < OUTPUT_PIECE && !all)) return;
-    const text = this.buffer;
-    this.buffer = '';
+    if (this.closed || (this.size < OUTPUT_PIECE && !all)) return;
+    const text = this.pieces.join('');
+    this.pieces = [];
+    this.size = 0;
     if (!this.stream.write(text)) {
       await new Promise<void>((resolve) => {
         const done = (): void => {

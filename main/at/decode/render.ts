@@ -101,11 +101,12 @@ export class TextRenderer {
     }
     if (event.note !== undefined) text += `  // ${escapeInvisible(event.note)}`;
     text += '\n';
+    // The advice lines, under the text (most events have none).
+    const failure = event.kind === 'command' && event.outcome?.ok === false ? event.outcome.explanation : undefined;
+    if (!event.howTo && !failure) return text;
     const indent = ' '.repeat(head.length);
     if (event.howTo) text += `${indent}   What to do: ${escapeInvisible(event.howTo)}\n`;
-    if (event.kind === 'command' && event.outcome?.ok === false && event.outcome.explanation) {
-      text += `${indent}   ${escapeInvisible(event.outcome.explanation)}\n`;
-    }
+    if (failure) text += `${indent}   ${escapeInvisible(failure)}\n`;
     return text;
   }
 

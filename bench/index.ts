@@ -16,6 +16,7 @@ const benches: readonly { readonly name: string; readonly file: string; readonly
   { name: 'station-loop', file: 'station-event-loop.ts' },
   { name: 'events', file: 'event-volume.ts' },
   { name: 'decode', file: 'decode.ts' },
+  { name: 'cli-startup', file: 'cli-startup.ts' },
   { name: 'provision', file: 'provision.ts', node: ['--expose-gc'] },
 ];
 

@@ -11,7 +11,6 @@ import {
   type ImportProblem,
   type Store,
 } from '../store';
-import type { CommandRegistrar } from './registrar';
 
 /**
  * `fleet-station credentials import FILE` and `fleet-station credentials list`: the credential manifest into the
@@ -19,23 +18,17 @@ import type { CommandRegistrar } from './registrar';
  * imported: an import is all or nothing), 1 any other failure (an unusable key file, a damaged database).
  */
 
-export interface CredentialsHooks {
-  /**
-   * The manifest columns a profile's templates need. When given, `import` takes `--profile FILE` and refuses a
-   * manifest that lacks one of them (the composition root wires the profiles' loader here).
-   */
-  readonly requiredColumns?: (profileFile: string) => Promise<readonly string[]>;
-}
-
 const EXIT_BAD_INPUT = 2;
 const EXIT_FAILURE = 1;
 
-interface CommonOptions {
+/** The flags of `credentials list` (main/cli/commands/credentials.ts). */
+export interface CommonOptions {
   readonly dataDir?: string;
   readonly json?: boolean;
 }
 
-interface ImportFlags extends CommonOptions {
+/** The flags of `credentials import`. */
+export interface ImportFlags extends CommonOptions {
   readonly replace?: boolean;
   readonly profile?: string;
 }
@@ -51,43 +44,14 @@ class Exit extends Error {
   }
 }
 
-export function credentialsRegistrar(hooks: CredentialsHooks = {}): CommandRegistrar {
-  return (program) => {
-    const credentials = program
-      .command('credentials')
-      .description('Import credential manifests into the station ledger and list what it holds (never a secret).');
+/** `credentials import FILE`: the manifest into the ledger, all or nothing. */
+export function importCommand(file: string, flags: ImportFlags): Promise<void> {
+  return run(flags, () => importManifest(file, flags));
+}
 
-    const importCommand = credentials
-      .command('import')
-      .description(
-        'Import a CSV manifest (see docs/credentials.md): idempotent, all or nothing; a change to a credential ' +
-          'already assigned needs --replace.',
-      )
-      .argument('<file>', 'the manifest (CSV, UTF-8)')
-      .option('--data-dir <dir>', 'the station data directory (default: FLEET_STATION_DATA or the user data folder)')
-      .option('--replace', 'correct credentials already assigned: each changed row is named, assignments are kept')
-      .option('--json', 'one JSON object with the outcome');
-    if (hooks.requiredColumns !== undefined) {
-      importCommand.option('--profile <file>', 'refuse a manifest without the columns this profile needs');
-    }
-    importCommand.action((file: string, options: ImportFlags) =>
-      run(options, () => importManifest(file, options, hooks)),
-    );
-
-    credentials
-      .command('list')
-      .description('Counts (free, reserved, assigned) and each credential with its id, IMEI and assignment time.')
-      .option('--data-dir <dir>', 'the station data directory (default: FLEET_STATION_DATA or the user data folder)')
-      .option('--json', 'one JSON object')
-      .action((options: CommonOptions) => run(options, () => listCredentials(options)));
-
-    // Usage errors (an unknown flag, a missing file argument) are bad input too.
-    for (const command of [credentials, ...credentials.commands]) {
-      command.exitOverride((error) => {
-        process.exit(error.exitCode === 0 ? 0 : EXIT_BAD_INPUT);
-      });
-    }
-  };
+/** `credentials list`: the counts and each credential, never a secret. */
+export function listCommand(flags: CommonOptions): Promise<void> {
+  return run(flags, () => listCredentials(flags));
 }
 
 /** The columns a profile's templates need; an unusable profile is bad input, with every problem named. */
@@ -102,9 +66,6 @@ async function profileColumns(profileFile: string): Promise<readonly string[]> {
   }
   return loaded.profile.requiredColumns;
 }
-
-/** `credentials import [--profile FILE]`: the profile's loader tells which columns the manifest must have. */
-export const registerCredentials: CommandRegistrar = credentialsRegistrar({ requiredColumns: profileColumns });
 
 async function run(options: CommonOptions, work: () => Promise<string>): Promise<void> {
   try {
@@ -166,11 +127,9 @@ async function withStore<T>(options: CommonOptions, work: (store: Store, dataDir
   }
 }
 
-async function importManifest(file: string, options: ImportFlags, hooks: CredentialsHooks): Promise<string> {
-  const requiredColumns =
-    options.profile !== undefined && hooks.requiredColumns !== undefined
-      ? await hooks.requiredColumns(options.profile)
-      : [];
+/** With `--profile FILE`, the profile's loader tells which columns the manifest must have. */
+async function importManifest(file: string, options: ImportFlags): Promise<string> {
+  const requiredColumns = options.profile !== undefined ? await profileColumns(options.profile) : [];
   const manifest = await loadManifest(file, { requiredColumns });
   return withStore(options, async (store, dataDir) => {
     const outcome = await store.ledger.importCredentials(toCredentialInputs(manifest), {

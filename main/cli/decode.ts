@@ -1,6 +1,5 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { Command } from 'commander';
 import { LogDecoder, LogScan, renderJsonLine, TextRenderer, type DecodedEvent, type LogFacts } from '../at/decode';
 
 /** Largest log accepted on standard input (held in memory for the two passes); files are streamed, any size. */
@@ -85,7 +84,9 @@ async function readPass(source: Source, push: (text: string) => void, between: (
 
 /** Writes to stdout in pieces, waiting for `drain` when the reader is slower; stops quietly on a closed pipe. */
 class Output {
-  private buffer = '';
+  /** Pieces joined when written: one flat string per write (a `+=` rope is slow to encode). */
+  private pieces: string[] = [];
+  private size = 0;
   private closed = false;
 
   constructor(private readonly stream: NodeJS.WriteStream) {
@@ -99,13 +100,16 @@ class Output {
   }
 
   add(text: string): void {
-    if (!this.closed) this.buffer += text;
+    if (this.closed) return;
+    this.pieces.push(text);
+    this.size += text.length;
   }
 
   async flush(all = false): Promise<void> {
-    if (this.closed || (this.buffer.length < OUTPUT_PIECE && !all)) return;
-    const text = this.buffer;
-    this.buffer = '';
+    if (this.closed || (this.size < OUTPUT_PIECE && !all)) return;
+    const text = this.pieces.join('');
+    this.pieces = [];
+    this.size = 0;
     if (!this.stream.write(text)) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
@@ -147,32 +151,28 @@ async function decodeSource(source: Source, json: boolean): Promise<void> {
   await output.flush(true);
 }
 
+/** The flags of `fleet-station decode` (main/cli/commands/decode.ts). */
+export interface DecodeFlags {
+  readonly json?: boolean;
+}
+
 /**
  * `fleet-station decode FILE [--json]`: explains a captured AT log for support staff. Exit code 0 when the log
  * was decoded (whatever it contains), 2 when it cannot be read (missing, not a regular file, too large on stdin).
  */
-export function registerDecode(program: Command): void {
-  program
-    .command('decode')
-    .description(
-      'Explain a captured AT log: each command with its outcome and duration, each URC and error in plain words.',
-    )
-    .argument('<file>', 'the log file (any common timestamp format, with or without echo, CRLF or LF); - for stdin')
-    .option('--json', 'one JSON object per event per line instead of the annotated text')
-    .action(async (file: string, options: { json?: boolean }) => {
-      let source: Source;
-      try {
-        source = file === '-' ? await stdinSource() : await fileSource(file);
-      } catch (error) {
-        if (!(error instanceof InputError)) throw error;
-        process.stderr.write(`fleet-station decode: ${error.message}\n`);
-        process.exitCode = 2;
-        return;
-      }
-      try {
-        await decodeSource(source, options.json === true);
-      } finally {
-        await source.close();
-      }
-    });
+export async function decodeCommand(file: string, flags: DecodeFlags): Promise<void> {
+  let source: Source;
+  try {
+    source = file === '-' ? await stdinSource() : await fileSource(file);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    process.stderr.write(`fleet-station decode: ${error.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  try {
+    await decodeSource(source, flags.json === true);
+  } finally {
+    await source.close();
+  }
 }

@@ -1,16 +1,18 @@
 import { Command } from 'commander';
-import { registerCredentials } from './credentials';
-import { registerDecode } from './decode';
-import { registerProfile } from './profile';
-import { registerProvision } from './provision';
+import { registerCredentials } from './commands/credentials';
+import { registerDecode } from './commands/decode';
+import { registerProfile } from './commands/profile';
+import { registerProvision } from './commands/provision';
+import { registerReport } from './commands/report';
+import { registerServe } from './commands/serve';
+import { registerSim } from './commands/sim';
 import type { CommandRegistrar } from './registrar';
-import { registerReport } from './report';
-import { registerServe } from './serve';
-import { registerSim } from './sim';
 
 /**
- * The `fleet-station` command line. Each sub-command lives in its own module and registers itself here;
- * production lines script these, so their flags and `--json` output are a stable interface (see README.md).
+ * The `fleet-station` command line. Each sub-command's flags and help are declared in commands/ (commander and
+ * nothing heavy); its work lives in its own module, imported only when that command runs, so `--help`,
+ * `--version` and every command start without loading the others (the store, the emulator, the web shell...).
+ * Production lines script these, so their flags and `--json` output are a stable interface (see README.md).
  */
 const registrars: readonly CommandRegistrar[] = [
   registerCredentials,

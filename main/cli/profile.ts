@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import {
   formatIssue,
   loadProfile,
@@ -11,13 +10,6 @@ import {
 /** Exit codes of `profile check`: usable (warnings allowed), or not. */
 const EXIT_USABLE = 0;
 const EXIT_UNUSABLE = 2;
-
-function columnList(value: string): string[] {
-  return value
-    .split(',')
-    .map((column) => column.trim())
-    .filter((column) => column !== '');
-}
 
 function certificateLines(cert: CertificateFacts): string[] {
   const kind = cert.ca ? 'CA' : cert.selfSigned ? 'self-signed' : 'end entity';
@@ -68,45 +60,38 @@ function renderText(file: string, load: ProfileLoad): { stdout: string; stderr: 
 
 const issueJson = (issue: ProfileIssue): ProfileIssue => ({ ...issue });
 
+/** The flags of `profile check` (main/cli/commands/profile.ts). */
+export interface ProfileCheckFlags {
+  readonly json?: boolean;
+  readonly columns?: string[];
+}
+
 /**
  * `fleet-station profile check FILE [--columns LIST] [--json]`: validates a profile and every file it names,
  * prints its hash and every certificate's facts. Exit 0 when usable (warnings allowed), 2 otherwise, with one
  * line per error on stderr, each starting with the profile path it is about.
  */
-export function registerProfile(program: Command): void {
-  const profile = program.command('profile').description('Provisioning profiles (docs/profiles.md).');
-  profile
-    .command('check')
-    .description('Validate a profile and its certificate files; print its content hash and every certificate.')
-    .argument('<file>', 'the profile (YAML or JSON)')
-    .option(
-      '--columns <list>',
-      "the manifest's columns, comma-separated: a placeholder naming no column is then an error",
-      columnList,
-    )
-    .option('--json', 'print one JSON object instead of the report')
-    .action(async (file: string, options: { json?: boolean; columns?: string[] }) => {
-      const load = await loadProfile(file, options.columns === undefined ? {} : { columns: options.columns });
-      process.exitCode = load.ok ? EXIT_USABLE : EXIT_UNUSABLE;
-      if (options.json === true) {
-        const name = load.ok ? load.profile.name : load.name;
-        const hash = load.ok ? load.profile.hash : load.hash;
-        const report = {
-          valid: load.ok,
-          file,
-          name: name ?? null,
-          hash: hash ?? null,
-          requiredColumns: load.ok ? load.profile.requiredColumns : null,
-          errors: load.ok ? [] : load.errors.map(issueJson),
-          warnings: load.warnings.map(issueJson),
-          certificates: load.certificates,
-          keys: load.keys,
-        };
-        process.stdout.write(`${JSON.stringify(report)}\n`);
-        return;
-      }
-      const { stdout, stderr } = renderText(file, load);
-      process.stdout.write(stdout);
-      if (stderr !== '') process.stderr.write(stderr);
-    });
+export async function profileCheckCommand(file: string, options: ProfileCheckFlags): Promise<void> {
+  const load = await loadProfile(file, options.columns === undefined ? {} : { columns: options.columns });
+  process.exitCode = load.ok ? EXIT_USABLE : EXIT_UNUSABLE;
+  if (options.json === true) {
+    const name = load.ok ? load.profile.name : load.name;
+    const hash = load.ok ? load.profile.hash : load.hash;
+    const report = {
+      valid: load.ok,
+      file,
+      name: name ?? null,
+      hash: hash ?? null,
+      requiredColumns: load.ok ? load.profile.requiredColumns : null,
+      errors: load.ok ? [] : load.errors.map(issueJson),
+      warnings: load.warnings.map(issueJson),
+      certificates: load.certificates,
+      keys: load.keys,
+    };
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return;
+  }
+  const { stdout, stderr } = renderText(file, load);
+  process.stdout.write(stdout);
+  if (stderr !== '') process.stderr.write(stderr);
 }

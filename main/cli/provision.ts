@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
 import type { ModuleInfo } from '../../shared/contract';
 import { startProvisioningRuntime, type ProvisioningRuntime, type UnitSource } from '../app/provision';
 import { redactLine } from '../core/redact';
@@ -18,7 +17,6 @@ import { loadManifest, ManifestError, toCredentialInputs, type Manifest } from '
 import { exportReport, isoWithOffset, ReportError } from '../reports';
 import { openSqliteStore, resolveDataDir, StoreError, type Store } from '../store';
 import { progressFor, type Summary } from './provision-progress';
-import type { CommandRegistrar } from './registrar';
 
 /**
  * `fleet-station provision --profile FILE (--port PATH ... | --all | --virtual N) [--manifest FILE] [--report FILE]
@@ -35,7 +33,8 @@ export const EXIT_BAD_INPUT = 2;
 /** How long the station waits for the units to be identified before the run starts (boot included). */
 const IDENTIFY_WAIT_MS = 60_000;
 
-interface ProvisionFlags {
+/** The flags of `provision` (main/cli/commands/provision.ts). */
+export interface ProvisionFlags {
   readonly profile: string;
   readonly port: string[];
   readonly all?: boolean;
@@ -61,16 +60,6 @@ export class BadInput extends Error {
   }
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-function count(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < 1 || n > 256) {
-    throw new InvalidArgumentError('expected a number of modules, 1-256');
-  }
-  return n;
-}
-
 /** A label on the run record (station id, operator, work order): printable text, at most 200 characters. */
 function label(flag: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -89,33 +78,6 @@ function hasControl(text: string): boolean {
   }
   return false;
 }
-
-export const registerProvision: CommandRegistrar = (program) => {
-  const command = new Command('provision')
-    .description(
-      'Provision every selected unit at once with a profile: identify, precheck, credential, upload, sslcfg, ' +
-        'mqttcfg, readback, open, connect, subscribe, publish, receive, close (docs/provisioning.md).',
-    )
-    .requiredOption('--profile <file>', 'the provisioning profile (YAML or JSON, see docs/profiles.md)')
-    .option('--port <path>', 'a serial port with a module, pseudo-terminals included (repeatable)', collect, [])
-    .option('--all', 'every USB serial port (ttyUSB/ttyACM) present')
-    .option('--virtual <n>', 'N in-process virtual modules against the embedded MQTT broker', count)
-    .option('--manifest <file>', 'import this credential manifest into the ledger first (idempotent)')
-    .option('--report <file>', 'write the CSV report of this run to FILE at the end')
-    .option('--data-dir <dir>', 'the station data directory (default: FLEET_STATION_DATA or the user data folder)')
-    .option('--station <id>', 'this station on the run record and the credential assignments (default: host name)')
-    .option('--operator <name>', 'who runs the line, on the run record')
-    .option('--work-order <id>', 'the work order, on the run record')
-    .option('--retry-failed <run-id>', 'rerun, from the start, only the units that did not pass in that run')
-    .option('--json', 'one JSON object per line: every step event, every unit, then a summary')
-    .action(async (flags: ProvisionFlags) => {
-      process.exitCode = await provision(flags);
-    });
-  command.exitOverride((error) => {
-    process.exit(error.exitCode === 0 ? 0 : EXIT_BAD_INPUT);
-  });
-  program.addCommand(command);
-};
 
 /** Where the units come from; exactly one of --port, --all, --virtual. */
 function unitSource(flags: ProvisionFlags): UnitSource {

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportReport, parseTime, ReportError, TimeSyntaxError } from '../reports';
 import { DATABASE_FILE_NAME, openSqliteStore, resolveDataDir, StoreError, type HistoryQuery } from '../store';
-import type { CommandRegistrar } from './registrar';
 
 /**
  * `fleet-station report [--data-dir DIR] [--run ID | --since TIME [--until TIME]] --out FILE [--json]`: the run
@@ -14,7 +13,8 @@ import type { CommandRegistrar } from './registrar';
 const EXIT_BAD_INPUT = 2;
 const EXIT_FAILURE = 1;
 
-interface ReportFlags {
+/** The flags of `report` (main/cli/commands/report.ts). */
+export interface ReportFlags {
   readonly dataDir?: string;
   readonly run?: string;
   readonly since?: string;
@@ -32,30 +32,8 @@ class Exit extends Error {
   }
 }
 
-export const registerReport: CommandRegistrar = (program) => {
-  const command = program
-    .command('report')
-    .description(
-      'Export the run history as CSV (one row per unit per run; columns in docs/reports.md): one run (--run), ' +
-        'the runs started since a time (--since, --until), or everything.',
-    )
-    .option('--data-dir <dir>', 'the station data directory (default: FLEET_STATION_DATA or the user data folder)')
-    .option('--run <id>', 'the run to report')
-    .option(
-      '--since <time>',
-      'the runs started at or after this time: ISO 8601 (2026-11-30, 2026-11-30T08:00, 2026-11-30T08:00+01:00), ' +
-        'today, yesterday, or back from now (30m, 24h, 7d)',
-    )
-    .option('--until <time>', 'only the runs started before this time (same forms)')
-    .requiredOption('--out <file>', 'the CSV file to write (replaced atomically; missing folders are created)')
-    .option('--json', 'print one JSON object: { rows, file }')
-    .action((options: ReportFlags) => run(options));
-  command.exitOverride((error) => {
-    process.exit(error.exitCode === 0 ? 0 : EXIT_BAD_INPUT);
-  });
-};
-
-async function run(flags: ReportFlags): Promise<void> {
+/** `fleet-station report`: the CSV, `{ rows, file }` with --json; the exit code says how it went. */
+export async function reportCommand(flags: ReportFlags): Promise<void> {
   try {
     const { rows, file, note } = await report(flags);
     process.stdout.write(

@@ -1,10 +1,9 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
 import { ensureRenderer, rendererRoot } from '../app/renderer-assets';
 import { startStationApp, tokenEnvironmentVariable, tokenProblem } from '../app/station-app';
 import { startVirtualFleet } from '../app/virtual-fleet';
-import type { CommandRegistrar } from './registrar';
 
-interface ServeFlags {
+/** The flags of `serve` (main/cli/commands/serve.ts). */
+export interface ServeFlags {
   readonly port: number;
   readonly host: string;
   readonly virtual?: number;
@@ -15,56 +14,20 @@ interface ServeFlags {
   readonly openHint: boolean;
 }
 
-function integer(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer ${min}-${max}`);
-    return n;
-  };
-}
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
 /**
  * `fleet-station serve`: the station with its web UI and API on the loopback interface. Without ports it runs the
  * embedded default (virtual modules and an embedded MQTT broker), so it works on any machine with no hardware.
  * Every request needs the station's token: random at each start, or fixed for automation through the environment
  * (FLEET_STATION_TOKEN; never a flag, which `ps` would show to every user).
  */
-export const registerServe: CommandRegistrar = (program) => {
-  program.addCommand(
-    new Command('serve')
-      .description('run the station: web UI and API on 127.0.0.1 (virtual modules unless --port-path is given)')
-      .option('--port <port>', 'HTTP port (0 picks a free one)', integer(0, 65535), 5170)
-      .addOption(
-        new Option('--host <host>', 'loopback address to listen on')
-          .choices(['127.0.0.1', 'localhost', '::1'])
-          .default('127.0.0.1'),
-      )
-      .option('--virtual <count>', 'virtual modules to run in-process (default 3 when no --port-path)', integer(0, 64))
-      .option(
-        '--port-path <path>',
-        'a serial port with a module (repeatable); one that cannot be opened is listed with the reason and retried',
-        collect,
-        [],
-      )
-      .option('--all', 'attach every USB serial port (ttyUSB/ttyACM) as it appears', false)
-      .option(
-        '--socket <path>',
-        'also serve the API on this Unix-domain socket, mode 0600 (its file permission is the authentication)',
-      )
-      .option('--json', 'print one JSON object when ready instead of text', false)
-      .option('--open-hint', 'print a line telling the user where to open the UI', false)
-      .action(async (flags: ServeFlags) => {
-        try {
-          await serve(flags);
-        } catch (error) {
-          process.stderr.write(`fleet-station serve: ${error instanceof Error ? error.message : 'failed to start'}\n`);
-          process.exitCode = 1;
-        }
-      }),
-  );
-};
+export async function serveCommand(flags: ServeFlags): Promise<void> {
+  try {
+    await serve(flags);
+  } catch (error) {
+    process.stderr.write(`fleet-station serve: ${error instanceof Error ? error.message : 'failed to start'}\n`);
+    process.exitCode = 1;
+  }
+}
 
 /** The fixed token from the environment, checked, and then removed from it so that no child process inherits it. */
 function tokenFromEnvironment(): string | undefined {

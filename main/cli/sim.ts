@@ -1,7 +1,5 @@
-import type { Command } from 'commander';
 import { startVirtualFleet, type PtyModule, type VirtualFleet } from '../emulator/pty-module';
 import {
-  FAULT_HELP,
   faultsFor,
   parseBaud,
   parseCount,
@@ -10,7 +8,8 @@ import {
   type TimedFaults,
 } from '../emulator/sim-options';
 
-interface SimFlags {
+/** The flags of `sim` (main/cli/commands/sim.ts). */
+export interface SimFlags {
   count: string;
   hostMap: string[];
   baud: string;
@@ -19,58 +18,44 @@ interface SimFlags {
   seed: string;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
 /**
  * `fleet-station sim --count N`: starts N virtual Quectel modules on pseudo-terminals, prints where each one is
  * (a station or a test rig opens those paths as serial ports) and runs until SIGINT/SIGTERM, then removes them.
  */
-export function registerSim(program: Command): void {
-  program
-    .command('sim')
-    .description('Run virtual Quectel modules on pseudo-terminals (one socat pty pair per module) until stopped.')
-    .option('--count <n>', 'number of modules (1-256)', '1')
-    .option('--host-map <host=ip:port>', 'send MQTT for HOST to IP:PORT instead (repeatable)', collect, [])
-    .option('--baud <rate>', 'UART speed the modules pace their output at', '115200')
-    .option('--seed <n>', 'identity seed: the same seed gives the same IMEIs', '0')
-    .option('--json', 'one JSON object per module per line')
-    .option('--fault <spec>', 'inject a fault (repeatable, see below)', collect, [])
-    .addHelpText('after', `\n${FAULT_HELP}\n`)
-    .action(async (flags: SimFlags) => {
-      let fleet: VirtualFleet;
-      let faults: ReturnType<typeof faultsFor>[];
-      try {
-        const count = parseCount(flags.count);
-        const baud = parseBaud(flags.baud);
-        const hostMap = parseHostMap(flags.hostMap);
-        if (!/^\d{1,9}$/.test(flags.seed)) throw new SimOptionError(`--seed "${flags.seed}": expected a number`);
-        faults = Array.from({ length: count }, (_, i) => faultsFor(flags.fault, i));
-        fleet = await startVirtualFleet({
-          count,
-          baud,
-          hostMap,
-          seed: Number(flags.seed),
-          faults: (i) => faults[i]?.plan,
-        });
-      } catch (error: unknown) {
-        const message = error instanceof Error ? error.message : String(error);
-        process.stderr.write(`fleet-station sim: ${message}\n`);
-        process.exitCode = 2;
-        return;
-      }
-      // A line printed means a module ready for commands (commands before RDY would get no answer).
-      await Promise.all(fleet.modules.map((m) => m.module.whenReady()));
-      fleet.modules.forEach((m, i) => {
-        process.stdout.write(describe(m, i, flags.json === true));
-      });
-      const timers = fleet.modules.flatMap((m, i) => scheduleTimed(m, faults[i]?.timed ?? {}));
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      for (const t of timers) clearTimeout(t);
-      await fleet.close();
+export async function simCommand(flags: SimFlags): Promise<void> {
+  let fleet: VirtualFleet;
+  let faults: ReturnType<typeof faultsFor>[];
+  try {
+    const count = parseCount(flags.count);
+    const baud = parseBaud(flags.baud);
+    const hostMap = parseHostMap(flags.hostMap);
+    if (!/^\d{1,9}$/.test(flags.seed)) throw new SimOptionError(`--seed "${flags.seed}": expected a number`);
+    faults = Array.from({ length: count }, (_, i) => faultsFor(flags.fault, i));
+    fleet = await startVirtualFleet({
+      count,
+      baud,
+      hostMap,
+      seed: Number(flags.seed),
+      faults: (i) => faults[i]?.plan,
     });
+  } catch (error: unknown) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`fleet-station sim: ${message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  // A line printed means a module ready for commands (commands before RDY would get no answer).
+  await Promise.all(fleet.modules.map((m) => m.module.whenReady()));
+  fleet.modules.forEach((m, i) => {
+    process.stdout.write(describe(m, i, flags.json === true));
+  });
+  const timers = fleet.modules.flatMap((m, i) => scheduleTimed(m, faults[i]?.timed ?? {}));
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  for (const t of timers) clearTimeout(t);
+  await fleet.close();
 }
 
 function describe(m: PtyModule, index: number, json: boolean): string {

@@ -2,7 +2,15 @@ import { completionOf, completionByUrc, SecretMask, type CompletionSpec } from '
 import { AtStreamParser, parseCommandLine, splitParams, type CommandInfo } from '../parser';
 import type { AtEvent } from '../vocab/types';
 import { explainFinal, explainResponse, explainUrc, type Explanation } from './describe';
-import { expandEscapedLines, LineSplitter, marksArrow, parseLogLine, type LogLine, type SplitLine } from './log-line';
+import {
+  expandEscapedLines,
+  LineSplitter,
+  marksArrow,
+  parseLogLine,
+  stampFacts,
+  type LogLine,
+  type SplitLine,
+} from './log-line';
 import { hintFor } from './hints';
 import { KEY_PLACEHOLDER, KeyBlockRedactor, LogRedactor } from './redact';
 
@@ -138,7 +146,21 @@ export class LogScan {
     if (!this.redactor.continuing && !this.keys.inside && !MAY_MATTER.test(text)) {
       const first = text.charCodeAt(0);
       if (first !== 0x5b && (first < 0x30 || first > 0x39) && first !== 0x20 && first !== 0x09) return;
+      // A `//` note is read whole (its words are learnt as text); otherwise only the timestamp is left to read.
+      if (text.includes('//')) {
+        this.fullLine(text);
+        return;
+      }
+      const stamp = stampFacts(text, !this.arrows);
+      if (stamp === null) return;
+      if (stamp.width > this.timeWidth) this.timeWidth = stamp.width;
+      if (stamp.arrow) this.arrows = true;
+      return;
     }
+    this.fullLine(text);
+  }
+
+  private fullLine(text: string): void {
     const line = parseLogLine(text, this.number, false);
     // `<stamp> < ...` (a bare `<` is left in the body when markers are not expected): the log uses arrows.
     if (!this.arrows && line.time !== null && line.body.startsWith('<') && marksArrow(text)) this.arrows = true;

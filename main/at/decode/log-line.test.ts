@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expandEscapedLines, parseLogLine, splitLogLines, usesArrowMarkers } from './log-line';
+import { expandEscapedLines, marksArrow, parseLogLine, splitLogLines, stampFacts, usesArrowMarkers } from './log-line';
 
 describe('log line decorations', () => {
   it('timestamp formats', () => {
@@ -99,5 +99,59 @@ describe('dated timestamps, read fast', () => {
         },
       ),
     );
+  });
+
+  it('a first pass reading only the stamp learns what the whole line gives: its width and a bare < marker', () => {
+    const stamp = fc.constantFrom(
+      '',
+      '[2024-05-01 10:00:00.123]',
+      '2024-05-01T10:00:00,5',
+      '2024-05-01 10:00:00+08:00',
+      '[10:00:01.250]',
+      '9:00:01',
+      '2024-13-01 10:00:00',
+    );
+    const between = fc.constantFrom('', ' ', '  ', '\t', ' | ', '\u00a0', '|');
+    const marker = fc.constantFrom(
+      '',
+      '<',
+      '< ',
+      '<-- ',
+      '<--',
+      '-->',
+      '--> ',
+      '->',
+      '<<',
+      '>',
+      '[RX] ',
+      'TX: ',
+      '\u2003',
+    );
+    const body = fc.constantFrom('', 'OK', ' OK', 'AT+CSQ', '<CR>', '> ', '-- x', '\u2003OK');
+    fc.assert(
+      fc.property(fc.constantFrom('', ' ', '\t'), stamp, between, marker, body, (lead, s, b, m, t) => {
+        const raw = `${lead}${s}${b}${m}${t}`;
+        const line = parseLogLine(raw, 1, false);
+        const facts = stampFacts(raw, true);
+        expect(facts?.width ?? null).toBe(line.time?.length ?? null);
+        expect(facts?.arrow ?? false).toBe(line.time !== null && line.body.startsWith('<') && marksArrow(raw));
+        expect(stampFacts(raw, false)?.arrow ?? false).toBe(false);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reads -->, <-- and the blanks after them as the marker expression does, whatever follows', () => {
+    for (const arrows of [false, true]) {
+      expect(parseLogLine('[10:00:00.000] -->  AT', 1, arrows)).toMatchObject({ direction: 'tx', body: 'AT' });
+      expect(parseLogLine('[10:00:00.000] <--\t+CSQ: 1,2', 1, arrows)).toMatchObject({
+        direction: 'rx',
+        body: '+CSQ: 1,2',
+      });
+      expect(parseLogLine('<--\u00a0OK', 1, arrows)).toMatchObject({ direction: 'rx', body: 'OK' });
+      expect(parseLogLine('--->x', 1, arrows)).toMatchObject({ direction: null, body: '--->x' });
+      expect(parseLogLine('<---', 1, arrows)).toMatchObject({ direction: 'rx', body: '-' });
+      expect(parseLogLine('10:00:00 \u00a0|<-- OK', 1, arrows)).toMatchObject({ direction: 'rx', body: 'OK' });
+    }
   });
 });

@@ -116,6 +116,27 @@ const WORD_MARKER =
   /^(?:\[(TX|RX|SEND|RECV|SENT)\]|(TX|RX|SEND|RECV|SENT)\s*:|(TX|RX)(?=\s)|(-->|<--|->|<-|>>|<<))\s*/i;
 /** What may separate a timestamp from the rest: blanks and `|`. */
 const SEPARATOR = /[\s|]/;
+const BLANK = /\s/;
+
+/** `\s`: ASCII answered without the expression. */
+function isBlank(code: number, text: string, at: number): boolean {
+  if (code < 0x80) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  return BLANK.test(text.charAt(at));
+}
+
+/** SEPARATOR: ASCII answered without the expression. */
+function isSeparator(code: number, text: string, at: number): boolean {
+  if (code < 0x80) return code === 0x20 || code === 0x7c || (code >= 0x09 && code <= 0x0d);
+  return SEPARATOR.test(text.charAt(at));
+}
+
+/** `-->` or `<--` at the start (as WORD_MARKER reads them): its first character code, else 0. */
+function plainArrow(rest: string): number {
+  const first = rest.charCodeAt(0);
+  if (first === 0x2d && rest.charCodeAt(1) === 0x2d && rest.charCodeAt(2) === 0x3e) return first;
+  if (first === 0x3c && rest.charCodeAt(1) === 0x2d && rest.charCodeAt(2) === 0x2d) return first;
+  return 0;
+}
 /** The characters a word marker can start with. */
 const MARKER_START = /^[[TtRrSs<>-]/;
 /** `>` / `<` after a timestamp: only direction markers when the log uses `<` somewhere (else `>` is a prompt). */
@@ -145,6 +166,10 @@ function dayMs(y: string, mo: string, d: string): number {
   }
   return lastDateMs;
 }
+
+/** The same for the fast path, keyed by the date as a number (YYYYMMDD): no string made per line. */
+let lastDay = -1;
+let lastDayMs = 0;
 
 /** The digits at text[from, from + count) as a number, or -1 when one is not a digit. */
 function digitsAt(text: string, from: number, count: number): number {
@@ -204,12 +229,12 @@ function fastDated(text: string): { time: string; timeMs: number; length: number
   // A zone (Z, +hh:mm) is left to the expression.
   if (after === 0x5a || after === 0x2b || after === 0x2d) return null;
   const length = end + (after === 0x5d ? 1 : 0);
-  const key = text.slice(b, b + 10);
-  if (key !== lastDate) {
-    lastDate = key;
-    lastDateMs = Date.UTC(y, mo - 1, d);
+  const day = (y * 100 + mo) * 100 + d;
+  if (day !== lastDay) {
+    lastDay = day;
+    lastDayMs = Date.UTC(y, mo - 1, d);
   }
-  return { time: text.slice(b, end), timeMs: lastDateMs + ((h * 60 + mi) * 60 + sec) * 1000 + fraction, length };
+  return { time: text.slice(b, end), timeMs: lastDayMs + ((h * 60 + mi) * 60 + sec) * 1000 + fraction, length };
 }
 
 function parseStamp(text: string): { time: string; timeMs: number; length: number } | null {
@@ -249,7 +274,24 @@ export function marksArrow(raw: string): boolean {
   const line = raw.trimStart();
   const stamp = parseStamp(line);
   if (!stamp) return false;
-  return /^<(?:\s|$)/.test(line.slice(stamp.length).replace(/^[\s|]+/, ''));
+  return arrowAfter(line, stamp.length);
+}
+
+/** Whether `line` holds a bare `<` marker after `from` (past the blanks and `|` that follow a timestamp). */
+function arrowAfter(line: string, from: number): boolean {
+  return /^<(?:\s|$)/.test(line.slice(from).replace(/^[\s|]+/, ''));
+}
+
+/**
+ * What a first pass needs of a line that holds nothing else of interest: the width of its timestamp as
+ * `parseLogLine` gives it (0 without one), and whether it marks a direction with a bare `<` (`marksArrow`).
+ * One stamp parse, no body: most lines of a log are only this.
+ */
+export function stampFacts(raw: string, arrowWanted: boolean): { width: number; arrow: boolean } | null {
+  const line = raw.trimStart();
+  const stamp = parseStamp(line);
+  if (!stamp) return null;
+  return { width: stamp.time.length, arrow: arrowWanted && arrowAfter(line, stamp.length) };
 }
 
 const ESCAPED_ENDINGS = ['\\r', '\\n', '<CR>', '<LF>'];
@@ -306,12 +348,19 @@ export function parseLogLine(raw: string, number: number, arrowMarkers: boolean)
   let rest = line;
   if (stamp) {
     let from = stamp.length;
-    while (from < line.length && SEPARATOR.test(line.charAt(from))) from++;
+    while (from < line.length && isSeparator(line.charCodeAt(from), line, from)) from++;
     rest = line.slice(from);
   }
   let direction: 'tx' | 'rx' | null = null;
-  const word = MARKER_START.test(rest) ? WORD_MARKER.exec(rest) : null;
-  if (word) {
+  const arrow = plainArrow(rest);
+  const word = arrow === 0 && MARKER_START.test(rest) ? WORD_MARKER.exec(rest) : null;
+  if (arrow !== 0) {
+    // `-->` / `<--`, the most common markers, without the expression (which reads them the same way).
+    direction = arrow === 0x2d ? 'tx' : 'rx';
+    let from = 3;
+    while (from < rest.length && isBlank(rest.charCodeAt(from), rest, from)) from++;
+    rest = rest.slice(from);
+  } else if (word) {
     direction = directionOf(word[1] ?? word[2] ?? word[3] ?? word[4] ?? '');
     rest = rest.slice(word[0].length);
   } else if (stamp && arrowMarkers) {

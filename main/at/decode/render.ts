@@ -22,14 +22,23 @@ function escapeOne(char: string): string {
   return code > 0xffff ? `\\u{${hex(code, 5)}}` : `\\u${hex(code, 4)}`;
 }
 
+/** Whether every character is printable ASCII (space to `~`): nothing to escape, no expression needed. */
+function printableAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e) return false;
+  }
+  return true;
+}
+
 /** The text with control and invisible characters written as escapes (`\r`, `\x00`, `\u202e`). */
 export function escapeInvisible(text: string): string {
-  return INVISIBLE.test(text) ? text.replace(INVISIBLE_ALL, escapeOne) : text;
+  return !printableAscii(text) && INVISIBLE.test(text) ? text.replace(INVISIBLE_ALL, escapeOne) : text;
 }
 
 /** JSON text with its invisible characters as \uXXXX escapes (JSON.stringify leaves U+202E and friends as is). */
 function escapeJson(json: string): string {
-  if (!INVISIBLE.test(json)) return json;
+  if (printableAscii(json) || !INVISIBLE.test(json)) return json;
   return json.replace(INVISIBLE_ALL, (char) => {
     let out = '';
     for (let i = 0; i < char.length; i++) out += `\\u${hex(char.charCodeAt(i), 4)}`;
@@ -92,11 +101,12 @@ export class TextRenderer {
     }
     if (event.note !== undefined) text += `  // ${escapeInvisible(event.note)}`;
     text += '\n';
+    // The advice lines, under the text (most events have none).
+    const failure = event.kind === 'command' && event.outcome?.ok === false ? event.outcome.explanation : undefined;
+    if (!event.howTo && !failure) return text;
     const indent = ' '.repeat(head.length);
     if (event.howTo) text += `${indent}   What to do: ${escapeInvisible(event.howTo)}\n`;
-    if (event.kind === 'command' && event.outcome?.ok === false && event.outcome.explanation) {
-      text += `${indent}   ${escapeInvisible(event.outcome.explanation)}\n`;
-    }
+    if (failure) text += `${indent}   ${escapeInvisible(failure)}\n`;
     return text;
   }
 

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,5 +73,31 @@ describe('group commit', () => {
     const again = new Connection(file);
     expect(rows(again)).toEqual([5]);
     again.close();
+  });
+});
+
+describe('opening a fresh database', () => {
+  it('waits for another process that holds the write lock instead of failing with "database is locked"', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'connection-'));
+    dirs.push(dir);
+    const file = join(dir, 'fresh.db');
+    // Another station process in the middle of a write on the still rollback-journal file: switching to WAL needs
+    // the exclusive lock, and SQLite refuses it at once (its busy handler does not wait on this path).
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const db = new (require('better-sqlite3'))(${JSON.stringify(file)});
+         db.exec('BEGIN IMMEDIATE'); process.stdout.write('held\\n');
+         setTimeout(() => { db.exec('COMMIT'); db.close(); }, 300);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise<number | null>((resolve) => holder.once('exit', resolve));
+    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    const c = new Connection(file);
+    expect(c.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    c.close();
+    expect(await exited).toBe(0);
   });
 });

@@ -38,12 +38,14 @@ export class Connection {
     this.db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
     try {
       this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      // Before anything changes the file (switching to WAL does): a newer station's data is left as it is.
-      refuseNewer(this.db);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
-      this.db.pragma('foreign_keys = ON');
-      migrate(this.db);
+      whileBusy(() => {
+        // Before anything changes the file (switching to WAL does): a newer station's data is left as it is.
+        refuseNewer(this.db);
+        this.db.pragma('journal_mode = WAL');
+        this.db.pragma('synchronous = FULL');
+        this.db.pragma('foreign_keys = ON');
+        migrate(this.db);
+      });
     } catch (error) {
       this.db.close();
       throw error;
@@ -156,4 +158,29 @@ interface PendingWrite {
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * Runs the opening sequence again while another process holds a lock it needs, up to the busy timeout. SQLite's busy
+ * handler does not wait everywhere: switching a fresh file to WAL while another station process writes to it (two
+ * stations started at once on one data directory) is refused at once with SQLITE_BUSY. Every statement of the
+ * sequence is idempotent, and the migration is one transaction, so a retry starts from a consistent file.
+ */
+function whileBusy(open: () => void): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      open();
+      return;
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) throw error;
+      // The constructor is synchronous (the store opens before anything else runs): a short blocking pause.
+      Atomics.wait(pause, 0, 0, Math.min(5 * 2 ** Math.min(attempt, 4), 80));
+    }
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  return error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY');
 }

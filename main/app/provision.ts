@@ -34,6 +34,16 @@ export interface ProvisioningRuntime {
   close(): Promise<void>;
 }
 
+const portCollator = new Intl.Collator('en', { numeric: true });
+
+/**
+ * With `--all`, units in the order of their ports (`ttyUSB2` before `ttyUSB10`), as an operator reads the hub,
+ * whatever order the ports appeared or were identified in. Named ports keep the order they were given in.
+ */
+function inPortOrder(list: readonly ModuleInfo[]): ModuleInfo[] {
+  return [...list].sort((a, b) => portCollator.compare(a.port, b.port));
+}
+
 /**
  * The composition root of `provision`: the station runtime on the chosen units (named ports, every USB serial port,
  * or N in-process virtual modules against the embedded broker under the profile's broker host). The store and the
@@ -53,7 +63,10 @@ export async function startProvisioningRuntime(options: ProvisioningRuntimeOptio
   return {
     station: runtime.station,
     broker: runtime.broker,
-    identified: (timeoutMs) => waitForModules(runtime.station, settled, timeoutMs).catch(() => runtime.station.list()),
+    identified: async (timeoutMs) => {
+      const list = await waitForModules(runtime.station, settled, timeoutMs).catch(() => runtime.station.list());
+      return units.kind === 'all' ? inPortOrder(list) : list;
+    },
     close: () => runtime.close(),
   };
 }

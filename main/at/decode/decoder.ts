@@ -194,7 +194,6 @@ export class LogDecoder {
   private line: LogLine = { number: 0, time: null, timeMs: null, direction: null, body: '', comment: null };
   /** The redacted `//` note of the current line. */
   private note: string | null = null;
-  private scratch = new Uint8Array(4096);
 
   constructor(
     private readonly sink: (event: DecodedEvent) => void,
@@ -279,16 +278,6 @@ export class LogDecoder {
     this.emit({ kind: 'unknown', name: null, raw: KEY_PLACEHOLDER, decoded: { reason: 'private key' } });
   }
 
-  /** Pushes one line (and its CR LF) through the parser, encoded into a reused buffer (the parser copies). */
-  private toParser(text: string): readonly AtEvent[] {
-    const needed = text.length * 3 + 2;
-    if (needed > this.scratch.length) this.scratch = new Uint8Array(Math.max(needed, this.scratch.length * 2));
-    const { written } = encoder.encodeInto(text, this.scratch);
-    this.scratch[written] = 0x0d;
-    this.scratch[written + 1] = 0x0a;
-    return this.parser.push(this.scratch.subarray(0, written + 2));
-  }
-
   /** One line of the AT stream, already redacted. */
   private onLine(body: string): void {
     const isCommand = /^AT/i.test(body);
@@ -314,7 +303,7 @@ export class LogDecoder {
       this.emit({ kind: 'unknown', name: null, raw: body, decoded: { reason: 'sent text that is not a command' } });
       return;
     }
-    this.emitParsed(this.toParser(body));
+    this.emitParsed(this.parser.pushLine(body));
   }
 
   private onCommand(body: string): void {

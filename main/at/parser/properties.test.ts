@@ -37,6 +37,57 @@ describe('chunking invariant', () => {
   });
 });
 
+describe('line entry point', () => {
+  /** Lines as a log decoder sees them: realistic module and host lines, and arbitrary text. */
+  const line = fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.constantFrom(
+        'OK',
+        'ERROR',
+        '',
+        '\t',
+        '+CME ERROR: 407',
+        'RDY',
+        '+QMTSTAT: 0,1',
+        '+QMTRECV: 0,2',
+        '+QMTRECV: 0,0,"a/b",5,"x',
+        '+QMTRECV: 0,0,"a/b","q"uo,te',
+        'd"',
+        '+QMTOPEN: 0,0',
+        '> ',
+        '>',
+        'CONNECT',
+        'AT+QMTPUBEX=0,0,0,0,"t",5',
+        'AT+QFUPL="UFS:x",3,10',
+        'AT+QMTCONN?',
+        'AT+QMTCFG="recv/mode",0,0,1',
+        'ATE0',
+        'ATE1',
+        'Quectel',
+        'x'.repeat(MAX_LINE),
+        'x'.repeat(MAX_LINE + 1),
+        '+QMTCONN: 0,3',
+      ),
+    },
+    { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 20 }) },
+  );
+  const encoder = new TextEncoder();
+
+  it('pushLine(line) gives the events of push(the line as UTF-8, then CR LF), in any sequence', () => {
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 30 }), (lines) => {
+        const byLine = new AtStreamParser();
+        const byBytes = new AtStreamParser();
+        for (const text of lines) {
+          expect(byLine.pushLine(text)).toEqual(byBytes.push(encoder.encode(`${text}\r\n`)));
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
 describe('garbage', () => {
   it('random bytes never throw, give well-formed events, and keep memory bounded', () => {
     fc.assert(

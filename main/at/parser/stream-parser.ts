@@ -32,6 +32,7 @@ const PROMPT = 0x3e;
 const COMMA = 0x2c;
 /** Shared by every idle state: an empty payload buffer is never written to, so it need not be fresh. */
 const EMPTY = new Uint8Array(0);
+const encoder = new TextEncoder();
 
 /** Where the parser is in the byte stream. */
 const enum Mode {
@@ -145,6 +146,8 @@ export class AtStreamParser {
   private readonly recvLength: RecvLength[] = new Array<RecvLength>(MQTT_CLIENTS).fill(null);
   private readonly live: boolean;
   private readonly maxRecvPayload: number;
+  /** pushLine's bytes for a line that is not plain text (push copies what it keeps). */
+  private scratch = new Uint8Array(256);
 
   constructor(options: ParserOptions = {}) {
     this.live = options.live === true;
@@ -264,6 +267,27 @@ export class AtStreamParser {
           break;
       }
     }
+    return out;
+  }
+
+  /**
+   * Feeds one line of text and its line ending (CR LF): the same events as `push` of its UTF-8 bytes followed by
+   * CR LF. A plain line (printable ASCII or TAB, at most MAX_LINE long, no prompt, no +QMTRECV) arriving between
+   * lines is classified straight from the text, without the round trip through bytes; anything else goes
+   * through `push`.
+   */
+  pushLine(text: string): AtEvent[] {
+    if (this.live || this.mode !== Mode.Line || this.lineLength !== 0 || this.recvRefused || !plainLine(text)) {
+      const needed = text.length * 3 + 2;
+      if (needed > this.scratch.length) this.scratch = new Uint8Array(Math.max(needed, this.scratch.length * 2));
+      const { written } = encoder.encodeInto(text, this.scratch);
+      this.scratch[written] = CR;
+      this.scratch[written + 1] = LF;
+      return this.push(this.scratch.subarray(0, written + 2));
+    }
+    const out: AtEvent[] = [];
+    // An empty line (CR LF alone) is no event. Both line-ending bytes are taken here: no LF is left to skip.
+    if (text !== '') this.classified(text, false, out);
     return out;
   }
 
@@ -566,8 +590,13 @@ export class AtStreamParser {
       out.push({ kind: 'unknown', raw: decodeText(bytes, start, end), reason: 'unparsed' });
       return;
     }
+    this.classified(decodeText(bytes, start, end), endedByCr, out);
+  }
+
+  /** A complete text line: classify it and update what the parser knows about the command. */
+  private classified(text: string, endedByCr: boolean, out: AtEvent[]): void {
     const cmd = this.current();
-    const event = classifyLine(decodeText(bytes, start, end), cmd === null ? undefined : cmd.info.name);
+    const event = classifyLine(text, cmd === null ? undefined : cmd.info.name);
     out.push(event);
     switch (event.kind) {
       case 'echo':
@@ -633,6 +662,20 @@ export class AtStreamParser {
       payloadDone: false,
     };
   }
+}
+
+/**
+ * Whether a line can skip the bytes: printable ASCII or TAB only (so it is valid UTF-8 with no control byte, and
+ * its length is its byte count), at most MAX_LINE long, not a prompt (`>`) and not a +QMTRECV line (whose
+ * payload the byte machine reads).
+ */
+function plainLine(text: string): boolean {
+  if (text.length > MAX_LINE || text.charCodeAt(0) === PROMPT || text.startsWith('+QMTRECV:')) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c > 0x7e) return false;
+  }
+  return true;
 }
 
 function sameCommand(noted: string, echoed: string): boolean {

@@ -388,58 +388,46 @@ export class LogDecoder {
 
   private onParsed(event: AtEvent): void {
     const commandLine = this.current && !this.current.finalSeen ? this.current.event.raw : undefined;
-    const answer = commandLine !== undefined ? { command: commandLine } : {};
     switch (event.kind) {
       case 'echo':
         this.onCommand(event.raw);
         return;
       case 'response': {
         const explanation = explainResponse(event);
-        this.emit({
-          kind: 'response',
-          name: event.name,
-          raw: event.raw,
-          ...answer,
-          decoded: { params: event.params },
-          ...(explanation ? explained(explanation) : {}),
-        });
+        const fields: EventFields = { kind: 'response', name: event.name, raw: event.raw };
+        if (commandLine !== undefined) fields.command = commandLine;
+        fields.decoded = { params: event.params };
+        this.emit(explanation ? explained(fields, explanation) : fields);
         return;
       }
       case 'final':
-        this.onFinal(event, answer);
+        this.onFinal(event, commandLine);
         return;
       case 'urc':
         this.onUrc(event);
         return;
       case 'recv': {
         const explanation = explainUrc(event);
-        this.emit({
-          kind: event.solicited ? 'response' : 'urc',
-          name: '+QMTRECV',
-          raw: event.raw,
-          ...(event.solicited ? answer : {}),
-          decoded: {
-            clientIdx: event.clientIdx,
-            msgid: event.msgid,
-            topic: event.topic,
-            payloadLength: event.payloadLength,
-            payload: utf8.decode(event.payload),
-          },
-          ...explained(explanation),
-        });
+        const fields: EventFields = { kind: event.solicited ? 'response' : 'urc', name: '+QMTRECV', raw: event.raw };
+        if (event.solicited && commandLine !== undefined) fields.command = commandLine;
+        fields.decoded = {
+          clientIdx: event.clientIdx,
+          msgid: event.msgid,
+          topic: event.topic,
+          payloadLength: event.payloadLength,
+          payload: utf8.decode(event.payload),
+        };
+        this.emit(explained(fields, explanation));
         return;
       }
       case 'prompt':
         this.emit({ kind: 'prompt', name: '>', raw: '>' });
         return;
       case 'connect': {
-        this.emit({
-          kind: 'prompt',
-          name: 'CONNECT',
-          raw: event.raw,
-          ...answer,
-          explanation: 'Data phase: the module waits for the file bytes.',
-        });
+        const fields: EventFields = { kind: 'prompt', name: 'CONNECT', raw: event.raw };
+        if (commandLine !== undefined) fields.command = commandLine;
+        fields.explanation = 'Data phase: the module waits for the file bytes.';
+        this.emit(fields);
         const payload = this.current?.info.payload;
         if (payload?.after === 'connect') {
           this.data = { after: 'connect', expected: payload.length, bytes: 0, firstLine: this.line.number + 1 };
@@ -460,7 +448,7 @@ export class LogDecoder {
     }
   }
 
-  private onFinal(event: Extract<AtEvent, { kind: 'final' }>, answer: { command?: string }): void {
+  private onFinal(event: Extract<AtEvent, { kind: 'final' }>, commandLine: string | undefined): void {
     const cur = this.current && !this.current.finalSeen ? this.current : null;
     const base = explainFinal(event);
     // A failed command that matches a known pitfall gets that as its advice, before the generic words.
@@ -469,19 +457,15 @@ export class LogDecoder {
     const useHint = hint !== null && (event.result === 'ERROR' || base.howTo === undefined);
     const explanation = useHint ? { ...base, howTo: base.howTo ? `${hint} ${base.howTo}` : hint } : base;
     const durationMs = cur ? elapsed(cur.timeMs, this.lastTimeMs) : undefined;
-    this.emit({
-      kind: 'final',
-      name: event.result,
-      raw: event.raw,
-      ...answer,
-      ...(durationMs !== undefined ? { durationMs } : {}),
-      decoded: {
-        result: event.result,
-        ...(event.code !== undefined ? { code: event.code } : {}),
-        ...(event.text !== undefined ? { text: event.text } : {}),
-      },
-      ...explained(explanation),
-    });
+    // Fields are added in the order the JSON output shows them.
+    const fields: EventFields = { kind: 'final', name: event.result, raw: event.raw };
+    if (commandLine !== undefined) fields.command = commandLine;
+    if (durationMs !== undefined) fields.durationMs = durationMs;
+    const decoded: Record<string, unknown> = { result: event.result };
+    if (event.code !== undefined) decoded.code = event.code;
+    if (event.text !== undefined) decoded.text = event.text;
+    fields.decoded = decoded;
+    this.emit(explained(fields, explanation));
     if (!cur) return;
     cur.finalSeen = true;
     const outcome = cur.event.outcome ?? { final: null };
@@ -524,10 +508,11 @@ export class LogDecoder {
     // A retransmission notice (result 1 of a packet URC) says more is to come: it completes nothing.
     const finalResult = spec?.retransmission === undefined || param(spec.resultAt) !== String(spec.retransmission);
     const idx = param(spec?.client.at ?? 0);
-    let link: Partial<DecodedEvent> = {};
+    const fields: EventFields = { kind: 'urc', name: event.name, raw: event.raw };
     if (found) {
       const durationMs = elapsed(found.command.timeMs, this.lastTimeMs);
-      link = { command: found.command.event.raw, ...(durationMs !== undefined ? { durationMs } : {}) };
+      fields.command = found.command.event.raw;
+      if (durationMs !== undefined) fields.durationMs = durationMs;
       if (finalResult) {
         this.pending = this.pending.filter((p) => p !== found);
         const outcome = found.command.event.outcome ?? { final: 'OK' };
@@ -549,14 +534,8 @@ export class LogDecoder {
       }
       this.pending = this.pending.filter((q) => q.clientIdx !== idx);
     }
-    this.emit({
-      kind: 'urc',
-      name: event.name,
-      raw: event.raw,
-      ...link,
-      decoded: { params: event.params, known: event.known },
-      ...explained(explanation),
-    });
+    fields.decoded = { params: event.params, known: event.known };
+    this.emit(explained(fields, explanation));
   }
 
   /** A command that never got its final result in the log. */
@@ -602,19 +581,20 @@ export class LogDecoder {
   }
 
   /** Adds an event to the timeline; `holds`: a command whose outcome is still to come (it holds back the rest). */
-  private emit(
-    event: Omit<DecodedEvent, 'line' | 'time' | 'direction' | 'decoded'> & { decoded?: DecodedEvent['decoded'] },
-    holds = false,
-  ): DecodedEvent {
-    const full: DecodedEvent = {
-      line: this.line.number,
-      time: this.line.time,
-      direction: this.line.direction,
-      ...(this.note !== null && this.line.body !== '' ? { note: this.note } : {}),
-      ...event,
-      // Every event carries `decoded`, empty when there is nothing beyond the raw line (a prompt).
-      decoded: event.decoded ?? {},
-    };
+  private emit(event: EventFields, holds = false): DecodedEvent {
+    const line = this.line;
+    // Every event carries `decoded`, empty when there is nothing beyond the raw line (a prompt).
+    const full: DecodedEvent =
+      this.note !== null && line.body !== ''
+        ? {
+            line: line.number,
+            time: line.time,
+            direction: line.direction,
+            note: this.note,
+            ...event,
+            decoded: event.decoded ?? {},
+          }
+        : { line: line.number, time: line.time, direction: line.direction, ...event, decoded: event.decoded ?? {} };
     if (holds) this.open.add(full);
     if (this.open.size === 0 && this.head === this.held.length) {
       // Nothing held back: straight out.
@@ -627,12 +607,17 @@ export class LogDecoder {
   }
 }
 
-function explained(explanation: Explanation): Partial<DecodedEvent> {
-  return {
-    explanation: explanation.summary,
-    ...(explanation.howTo ? { howTo: explanation.howTo } : {}),
-    severity: explanation.severity,
-  };
+/** What an event is made of before the decoder adds its line, time and direction. */
+type EventFields = Omit<DecodedEvent, 'line' | 'time' | 'direction' | 'decoded'> & {
+  decoded?: DecodedEvent['decoded'];
+};
+
+/** Adds an explanation's fields to an event's, last and in the order the JSON output shows them. */
+function explained(fields: EventFields, explanation: Explanation): EventFields {
+  fields.explanation = explanation.summary;
+  if (explanation.howTo) fields.howTo = explanation.howTo;
+  fields.severity = explanation.severity;
+  return fields;
 }
 
 function commandName(info: CommandInfo): string {

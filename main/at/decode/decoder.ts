@@ -235,18 +235,14 @@ export class LogDecoder {
       this.note = line.comment === null ? null : this.redactor.text(line.comment);
       this.line = line;
       if (line.body === '' && line.comment !== null) {
-        this.emit({ kind: 'unknown', name: null, raw: `//${this.note ?? ''}`, decoded: { reason: 'comment' } });
+        this.emit(this.event('unknown', null, `//${this.note ?? ''}`, { reason: 'comment' }));
       } else {
         for (const piece of expandEscapedLines(line.body)) this.onLine(this.redactor.line(piece));
       }
     }
     if (dropped > 0) {
-      this.emit({
-        kind: 'unknown',
-        name: null,
-        raw: `<${dropped} more characters of an overlong line, not shown>`,
-        decoded: { reason: 'overlong' },
-      });
+      const raw = `<${dropped} more characters of an overlong line, not shown>`;
+      this.emit(this.event('unknown', null, raw, { reason: 'overlong' }));
     }
   }
 
@@ -275,7 +271,7 @@ export class LogDecoder {
       if (data.after === 'prompt') this.endData(null);
       return;
     }
-    this.emit({ kind: 'unknown', name: null, raw: KEY_PLACEHOLDER, decoded: { reason: 'private key' } });
+    this.emit(this.event('unknown', null, KEY_PLACEHOLDER, { reason: 'private key' }));
   }
 
   /** One line of the AT stream, already redacted. */
@@ -300,7 +296,7 @@ export class LogDecoder {
     }
     if (this.line.direction === 'tx' && body !== '') {
       // Host-side text that is not a command: payload typed without a logged prompt, or noise.
-      this.emit({ kind: 'unknown', name: null, raw: body, decoded: { reason: 'sent text that is not a command' } });
+      this.emit(this.event('unknown', null, body, { reason: 'sent text that is not a command' }));
       return;
     }
     this.emitParsed(this.parser.pushLine(body));
@@ -317,19 +313,12 @@ export class LogDecoder {
     this.parser.noteCommand(body);
     const raw = body;
     const equals = raw.indexOf('=');
-    const event = this.emit(
-      {
-        kind: 'command',
-        name: commandName(info),
-        raw,
-        decoded: {
-          form: info.kind,
-          params: info.kind === 'write' && equals >= 0 ? splitParams(raw.slice(equals + 1)) : [],
-        },
-        outcome: { final: null },
-      },
-      true,
-    );
+    const draft = this.event('command', commandName(info), raw, {
+      form: info.kind,
+      params: info.kind === 'write' && equals >= 0 ? splitParams(raw.slice(equals + 1)) : [],
+    });
+    draft.outcome = { final: null };
+    const event = this.emit(draft, true);
     this.current = {
       event,
       info,
@@ -340,12 +329,11 @@ export class LogDecoder {
   }
 
   private onPrompt(body: string): void {
-    this.emit({ kind: 'prompt', name: '>', raw: '>' });
+    this.emit(this.event('prompt', '>', '>'));
     const payload = this.current?.info.payload;
     const rest = body.replace(/^>\s?/, '');
     if (!payload || payload.after !== 'prompt') {
-      if (rest !== '')
-        this.emit({ kind: 'unknown', name: null, raw: rest, decoded: { reason: 'text after a prompt' } });
+      if (rest !== '') this.emit(this.event('unknown', null, rest, { reason: 'text after a prompt' }));
       return;
     }
     this.data = {
@@ -367,19 +355,22 @@ export class LogDecoder {
     this.data = null;
     const shown = data.after === 'prompt' && text !== null;
     const what = data.after === 'prompt' ? 'payload' : 'file contents';
-    const event = this.emit({
-      kind: 'data',
-      name: data.after === 'prompt' ? 'payload' : 'file data',
-      raw: shown ? text : `<${data.bytes} bytes>`,
-      decoded: { expectedBytes: data.expected, loggedBytes: data.bytes },
-      explanation:
-        data.bytes === 0
-          ? `The ${what} (${data.expected} bytes announced) are not in the log.`
-          : data.after === 'prompt'
-            ? `${data.bytes} of ${data.expected} announced bytes are in the log.`
-            : `The file contents (${data.expected} bytes announced) are in the log; not shown.`,
-    });
-    event.line = data.firstLine;
+    const draft = this.event(
+      'data',
+      data.after === 'prompt' ? 'payload' : 'file data',
+      shown ? text : `<${data.bytes} bytes>`,
+      {
+        expectedBytes: data.expected,
+        loggedBytes: data.bytes,
+      },
+    );
+    draft.explanation =
+      data.bytes === 0
+        ? `The ${what} (${data.expected} bytes announced) are not in the log.`
+        : data.after === 'prompt'
+          ? `${data.bytes} of ${data.expected} announced bytes are in the log.`
+          : `The file contents (${data.expected} bytes announced) are in the log; not shown.`;
+    this.emit(draft).line = data.firstLine;
   }
 
   private emitParsed(events: readonly AtEvent[]): void {
@@ -394,7 +385,7 @@ export class LogDecoder {
         return;
       case 'response': {
         const explanation = explainResponse(event);
-        const fields: EventFields = { kind: 'response', name: event.name, raw: event.raw };
+        const fields = this.event('response', event.name, event.raw);
         if (commandLine !== undefined) fields.command = commandLine;
         fields.decoded = { params: event.params };
         this.emit(explanation ? explained(fields, explanation) : fields);
@@ -408,7 +399,7 @@ export class LogDecoder {
         return;
       case 'recv': {
         const explanation = explainUrc(event);
-        const fields: EventFields = { kind: event.solicited ? 'response' : 'urc', name: '+QMTRECV', raw: event.raw };
+        const fields = this.event(event.solicited ? 'response' : 'urc', '+QMTRECV', event.raw);
         if (event.solicited && commandLine !== undefined) fields.command = commandLine;
         fields.decoded = {
           clientIdx: event.clientIdx,
@@ -421,10 +412,10 @@ export class LogDecoder {
         return;
       }
       case 'prompt':
-        this.emit({ kind: 'prompt', name: '>', raw: '>' });
+        this.emit(this.event('prompt', '>', '>'));
         return;
       case 'connect': {
-        const fields: EventFields = { kind: 'prompt', name: 'CONNECT', raw: event.raw };
+        const fields = this.event('prompt', 'CONNECT', event.raw);
         if (commandLine !== undefined) fields.command = commandLine;
         fields.explanation = 'Data phase: the module waits for the file bytes.';
         this.emit(fields);
@@ -435,15 +426,10 @@ export class LogDecoder {
         return;
       }
       case 'data':
-        this.emit({
-          kind: 'data',
-          name: 'payload',
-          raw: `<${event.length} bytes>`,
-          decoded: { loggedBytes: event.length },
-        });
+        this.emit(this.event('data', 'payload', `<${event.length} bytes>`, { loggedBytes: event.length }));
         return;
       case 'unknown':
-        this.emit({ kind: 'unknown', name: null, raw: event.raw, decoded: { reason: event.reason } });
+        this.emit(this.event('unknown', null, event.raw, { reason: event.reason }));
         return;
     }
   }
@@ -458,7 +444,7 @@ export class LogDecoder {
     const explanation = useHint ? { ...base, howTo: base.howTo ? `${hint} ${base.howTo}` : hint } : base;
     const durationMs = cur ? elapsed(cur.timeMs, this.lastTimeMs) : undefined;
     // Fields are added in the order the JSON output shows them.
-    const fields: EventFields = { kind: 'final', name: event.result, raw: event.raw };
+    const fields = this.event('final', event.result, event.raw);
     if (commandLine !== undefined) fields.command = commandLine;
     if (durationMs !== undefined) fields.durationMs = durationMs;
     const decoded: Record<string, unknown> = { result: event.result };
@@ -508,7 +494,7 @@ export class LogDecoder {
     // A retransmission notice (result 1 of a packet URC) says more is to come: it completes nothing.
     const finalResult = spec?.retransmission === undefined || param(spec.resultAt) !== String(spec.retransmission);
     const idx = param(spec?.client.at ?? 0);
-    const fields: EventFields = { kind: 'urc', name: event.name, raw: event.raw };
+    const fields = this.event('urc', event.name, event.raw);
     if (found) {
       const durationMs = elapsed(found.command.timeMs, this.lastTimeMs);
       fields.command = found.command.event.raw;
@@ -580,21 +566,24 @@ export class LogDecoder {
     }
   }
 
-  /** Adds an event to the timeline; `holds`: a command whose outcome is still to come (it holds back the rest). */
-  private emit(event: EventFields, holds = false): DecodedEvent {
+  /**
+   * A new event of the current line: its line, time, direction and note, then `kind`, `name`, `raw` and maybe
+   * `decoded`. Callers add the other fields in the order the JSON output shows them, then `emit` it.
+   */
+  private event(kind: DecodedKind, name: string | null, raw: string, decoded?: DecodedEvent['decoded']): Draft {
     const line = this.line;
-    // Every event carries `decoded`, empty when there is nothing beyond the raw line (a prompt).
-    const full: DecodedEvent =
+    const draft: Draft =
       this.note !== null && line.body !== ''
-        ? {
-            line: line.number,
-            time: line.time,
-            direction: line.direction,
-            note: this.note,
-            ...event,
-            decoded: event.decoded ?? {},
-          }
-        : { line: line.number, time: line.time, direction: line.direction, ...event, decoded: event.decoded ?? {} };
+        ? { line: line.number, time: line.time, direction: line.direction, note: this.note, kind, name, raw }
+        : { line: line.number, time: line.time, direction: line.direction, kind, name, raw };
+    if (decoded !== undefined) draft.decoded = decoded;
+    return draft;
+  }
+
+  /** Adds an event to the timeline; `holds`: a command whose outcome is still to come (it holds back the rest). */
+  private emit(draft: Draft, holds = false): DecodedEvent {
+    // Every event carries `decoded`, empty when there is nothing beyond the raw line (a prompt).
+    const full: DecodedEvent = hasDecoded(draft) ? draft : Object.assign(draft, { decoded: {} });
     if (holds) this.open.add(full);
     if (this.open.size === 0 && this.head === this.held.length) {
       // Nothing held back: straight out.
@@ -607,13 +596,15 @@ export class LogDecoder {
   }
 }
 
-/** What an event is made of before the decoder adds its line, time and direction. */
-type EventFields = Omit<DecodedEvent, 'line' | 'time' | 'direction' | 'decoded'> & {
-  decoded?: DecodedEvent['decoded'];
-};
+/** An event being built: `decoded` may still be missing (emit adds an empty one). */
+type Draft = Omit<DecodedEvent, 'decoded'> & { decoded?: DecodedEvent['decoded'] };
+
+function hasDecoded(draft: Draft): draft is DecodedEvent {
+  return draft.decoded !== undefined;
+}
 
 /** Adds an explanation's fields to an event's, last and in the order the JSON output shows them. */
-function explained(fields: EventFields, explanation: Explanation): EventFields {
+function explained(fields: Draft, explanation: Explanation): Draft {
   fields.explanation = explanation.summary;
   if (explanation.howTo) fields.howTo = explanation.howTo;
   fields.severity = explanation.severity;

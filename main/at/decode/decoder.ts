@@ -4,12 +4,12 @@ import type { AtEvent } from '../vocab/types';
 import { explainFinal, explainResponse, explainUrc, type Explanation } from './describe';
 import {
   expandEscapedLines,
+  hasEscapedLines,
   LineSplitter,
   marksArrow,
   parseLogLine,
   stampFacts,
   type LogLine,
-  type SplitLine,
 } from './log-line';
 import { hintFor } from './hints';
 import { KEY_PLACEHOLDER, KeyBlockRedactor, LogRedactor } from './redact';
@@ -130,17 +130,20 @@ export class LogScan {
   private arrows = false;
   private timeWidth = 0;
   private number = 0;
+  private readonly onSplit = (text: string): void => {
+    this.line(text);
+  };
 
   push(text: string): void {
-    for (const line of this.splitter.push(text)) this.line(line);
+    this.splitter.each(text, this.onSplit);
   }
 
   end(): LogFacts {
-    for (const line of this.splitter.end()) this.line(line);
+    for (const { text } of this.splitter.end()) this.line(text);
     return { secrets: this.redactor.secrets, arrows: this.arrows, timeWidth: this.timeWidth };
   }
 
-  private line({ text }: SplitLine): void {
+  private line(text: string): void {
     this.number++;
     // Most lines can carry no secret and start no key block: only their timestamp matters here.
     if (!this.redactor.continuing && !this.keys.inside && !MAY_MATTER.test(text)) {
@@ -194,6 +197,9 @@ export class LogDecoder {
   private line: LogLine = { number: 0, time: null, timeMs: null, direction: null, body: '', comment: null };
   /** The redacted `//` note of the current line. */
   private note: string | null = null;
+  private readonly onSplit = (text: string, dropped: number): void => {
+    this.logLine(text, dropped);
+  };
 
   constructor(
     private readonly sink: (event: DecodedEvent) => void,
@@ -205,12 +211,12 @@ export class LogDecoder {
 
   /** More of the log (any piece: lines may be split anywhere). */
   push(text: string): void {
-    for (const line of this.splitter.push(text)) this.logLine(line);
+    this.splitter.each(text, this.onSplit);
   }
 
   /** The end of the log: everything still held is decided and handed on. */
   end(): void {
-    for (const line of this.splitter.end()) this.logLine(line);
+    for (const { text, dropped } of this.splitter.end()) this.logLine(text, dropped);
     this.endData();
     // Whatever the parser still holds (a line without its ending) is flushed as a last line.
     this.emitParsed(this.parser.push(encoder.encode('\r\n')));
@@ -220,7 +226,7 @@ export class LogDecoder {
     this.flush();
   }
 
-  private logLine({ text, dropped }: SplitLine): void {
+  private logLine(text: string, dropped: number): void {
     this.number++;
     const line = parseLogLine(text, this.number, this.arrows);
     if (line.timeMs !== null) this.lastTimeMs = line.timeMs;
@@ -237,7 +243,8 @@ export class LogDecoder {
       if (line.body === '' && line.comment !== null) {
         this.emit(this.event('unknown', null, `//${this.note ?? ''}`, { reason: 'comment' }));
       } else {
-        for (const piece of expandEscapedLines(line.body)) this.onLine(this.redactor.line(piece));
+        if (!hasEscapedLines(line.body)) this.onLine(this.redactor.line(line.body));
+        else for (const piece of expandEscapedLines(line.body)) this.onLine(this.redactor.line(piece));
       }
     }
     if (dropped > 0) {

@@ -24,8 +24,13 @@ export interface LogLine {
  * pieces between those escapes are the real lines. A body without escapes is one line.
  */
 export function expandEscapedLines(body: string): string[] {
-  if ((!body.includes('\\') && !body.includes('<')) || !/\\r|\\n|<CR>|<LF>/i.test(body)) return [body];
+  if (!hasEscapedLines(body)) return [body];
   return body.split(/(?:\\r|\\n|<CR>|<LF>)+/i).filter((part) => part.trim() !== '');
+}
+
+/** Whether a body holds written-out line endings (`\r`, `\n`, `<CR>`, `<LF>`): else it is one line as it is. */
+export function hasEscapedLines(body: string): boolean {
+  return (body.includes('\\') || body.includes('<')) && /\\r|\\n|<CR>|<LF>/i.test(body);
 }
 
 /** Splits a log into lines: CR LF, LF or lone CR. */
@@ -60,6 +65,12 @@ export class LineSplitter {
 
   push(text: string): SplitLine[] {
     const lines: SplitLine[] = [];
+    this.each(text, (line, dropped) => lines.push({ text: line, dropped }));
+    return lines;
+  }
+
+  /** Like `push`, handing each line (and the characters dropped from it) to `sink`: no array, no line objects. */
+  each(text: string, sink: (text: string, dropped: number) => void): void {
     let start = this.afterCr && text.charCodeAt(0) === LF ? 1 : 0;
     this.afterCr = false;
     let lf = text.indexOf('\n', start);
@@ -76,17 +87,17 @@ export class LineSplitter {
         next = lf + 1;
       }
       if (this.partial === '' && this.dropped === 0 && end - start <= this.maxLine) {
-        lines.push({ text: text.slice(start, end), dropped: 0 });
+        sink(text.slice(start, end), 0);
       } else {
         this.take(text, start, end);
-        lines.push(this.line());
+        const { text: line, dropped } = this.line();
+        sink(line, dropped);
       }
       start = next;
       if (lf >= 0 && lf < start) lf = text.indexOf('\n', start);
       if (cr >= 0 && cr < start) cr = text.indexOf('\r', start);
     }
     this.take(text, start, text.length);
-    return lines;
   }
 
   /** The last line, when the log does not end with a line ending. */

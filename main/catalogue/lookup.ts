@@ -1,5 +1,5 @@
 import { BASIC_COMMAND_MS, CATALOGUE } from './commands';
-import { readCommandLine, splitParams } from './syntax';
+import { readCommandLine, splitParams, type CommandReading } from './syntax';
 import type { CommandSpec, CompletionSpec, DataPhaseSpec, ParamSpec, SettingSpec } from './types';
 
 /**
@@ -142,10 +142,14 @@ function phaseSpec(spec: CommandSpec, params: readonly string[]): DataPhaseSpec 
 /**
  * The data phase `line` opens (after `> ` or CONNECT), read as the module reads the line (blanks and case do not
  * matter; in a `;`-joined line, any of its commands), or null when it opens none. A length that is not a plain
- * decimal number gives `length: null`: the phase is still there, its size is not known.
+ * decimal number gives `length: null`: the phase is still there, its size is not known. `reading`: the line as
+ * readCommandLine reads it, when the caller has it already.
  */
-export function dataPhaseOf(line: string): DataPhase | null {
-  for (const command of readCommandLine(line) ?? []) {
+export function dataPhaseOf(
+  line: string,
+  reading: readonly CommandReading[] | null = readCommandLine(line),
+): DataPhase | null {
+  for (const command of reading ?? []) {
     if (command.name === null || (command.kind !== 'write' && command.kind !== 'exec')) continue;
     const spec = CATALOGUE.get(command.name);
     if (spec === undefined) continue;

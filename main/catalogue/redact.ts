@@ -379,7 +379,9 @@ function findCommand(text: string, from: number): { found: Found | null; next: n
     while (i < text.length && blank(text.charCodeAt(i))) i++;
     let name = '';
     for (;;) {
-      while (i < text.length && isNameChar(text.charCodeAt(i))) name += text.charAt(i++);
+      const from = i;
+      while (i < text.length && isNameChar(text.charCodeAt(i))) i++;
+      name += text.slice(from, i);
       let j = i;
       while (j < text.length && blank(text.charCodeAt(j))) j++;
       if (j > i && j < text.length && isNameChar(text.charCodeAt(j)) && name !== '') {

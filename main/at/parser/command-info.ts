@@ -56,8 +56,9 @@ export function parseCommandLine(line: string): CommandInfo {
 function parseUncached(line: string): CommandInfo {
   const trimmed = line.trim();
   // The line as the module reads it (V.250: blanks and case do not matter), and its data phase from the catalogue.
-  const first = readCommandLine(trimmed)?.[0];
-  const dataPhase = dataPhaseOf(trimmed);
+  const reading = readCommandLine(trimmed);
+  const first = reading?.[0];
+  const dataPhase = dataPhaseOf(trimmed, reading);
   const counted =
     dataPhase !== null &&
     dataPhase.direction === 'to-module' &&

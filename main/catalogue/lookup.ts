@@ -182,14 +182,24 @@ export function completionOf(name: string): CompletionSpec | undefined {
 
 /** The completion whose URC (or one of its aliases) is `urc`, e.g. +QMTPUB for an old firmware's QMTPUBEX. */
 export function completionByUrc(urc: string): CompletionSpec | undefined {
-  const name = urc.trim().toUpperCase();
+  return completionsByUrc().get(urc.trim().toUpperCase());
+}
+
+/** Each completion URC and alias, with the completion of the first command (in catalogue order) it completes. */
+let byUrc: Map<string, CompletionSpec> | null = null;
+
+function completionsByUrc(): Map<string, CompletionSpec> {
+  if (byUrc !== null) return byUrc;
+  const index = new Map<string, CompletionSpec>();
   for (const spec of CATALOGUE.values()) {
     const completion = spec.completion;
-    if (completion !== undefined && (completion.urc === name || completion.aliases?.includes(name) === true)) {
-      return completion;
+    if (completion === undefined) continue;
+    for (const name of [completion.urc, ...(completion.aliases ?? [])]) {
+      if (!index.has(name)) index.set(name, completion);
     }
   }
-  return undefined;
+  byUrc = index;
+  return index;
 }
 
 /** The AT+QMTCFG="timeout" values a module runs with (spec defaults: 5 s, 3 retries). */

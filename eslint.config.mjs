@@ -53,7 +53,7 @@ const layers = [
     pattern: 'main/provisioning/**',
     allow: ['core', 'at', 'at-vocab', 'parser', 'catalogue', 'cloud', 'store', 'base', 'shared'],
   },
-  { type: 'reports', pattern: 'main/reports/**', allow: ['store', 'catalogue', 'base'] },
+  { type: 'reports', pattern: 'main/reports/**', allow: ['store', 'catalogue', 'base', 'shared'] },
   { type: 'shell-web', pattern: 'main/shell-web/**', allow: ['core', 'transport', 'base', 'shared'] },
   // The composition root: wires every service; the only production code that meets the emulator.
   {

@@ -107,7 +107,9 @@ describe('the script runner', () => {
         { name: 'second', timeoutMs: 5_000, requests: () => [commands.csq()] },
       ],
     };
-    const [unit] = (await station.runScript<Found>(script, { moduleIds: ids, input: () => ({}), observer }).done).units;
+    const [unit] = (
+      await station.runScript<Found>(script, { moduleIds: ids, input: () => ({}), observers: [observer] }).done
+    ).units;
     expect(unit?.result).toBe('pass');
     expect(unit?.steps[0]?.transcript.map((l) => l.text)).not.toContain(between);
     const second = unit?.steps[1]?.transcript.map((l) => l.text) ?? [];
@@ -185,7 +187,7 @@ describe('the script runner', () => {
       await station.runScript<Found>(script, {
         moduleIds: ids,
         input: () => ({}),
-        observer: { stepFinished: (r) => void records.push(r) },
+        observers: [{ stepFinished: (r) => void records.push(r) }],
       }).done
     ).units;
     expect(unit?.result).toBe('pass');
@@ -274,17 +276,19 @@ describe('the script runner', () => {
     const run = station.runScript<Found>(script, {
       moduleIds: ids,
       input: () => ({}),
-      observer: {
-        stepStarted: (s) => {
-          started.push(s);
-          // Two units run (the limit); the third waits for a slot. Cancel one running unit, then everything.
-          if (started.length === 2) {
-            expect(run.cancelUnit('virtual:1', 'operator stopped unit 1')).toBe(true);
-            expect(run.cancelUnit('virtual:9')).toBe(false);
-            run.cancel('operator stopped the run');
-          }
+      observers: [
+        {
+          stepStarted: (s) => {
+            started.push(s);
+            // Two units run (the limit); the third waits for a slot. Cancel one running unit, then everything.
+            if (started.length === 2) {
+              expect(run.cancelUnit('virtual:1', 'operator stopped unit 1')).toBe(true);
+              expect(run.cancelUnit('virtual:9')).toBe(false);
+              run.cancel('operator stopped the run');
+            }
+          },
         },
-      },
+      ],
     });
     const result = await run.done;
     expect(result.units.map((u) => u.result)).toEqual(['cancelled', 'cancelled', 'cancelled']);
@@ -411,7 +415,9 @@ describe('the script runner', () => {
         },
       ],
     };
-    const [unit] = (await station.runScript<Found>(script, { moduleIds: ids, input: () => ({}), observer }).done).units;
+    const [unit] = (
+      await station.runScript<Found>(script, { moduleIds: ids, input: () => ({}), observers: [observer] }).done
+    ).units;
     expect(order).toEqual(['run', 'start first', 'ran first', 'end first passed', 'start second', 'unit fail', 'done']);
     expect(sent).toBe(false);
     expect(unit?.failure).toEqual({

@@ -78,8 +78,8 @@ export interface StartOptions<S> {
   /** The state each unit's run starts with (the run's inputs). */
   readonly input: (unit: UnitView) => S;
   readonly runId?: string;
-  /** Told of this run only (after the runner's observers). */
-  readonly observer?: RunObserver;
+  /** Told of this run only (after the runner's observers), each in turn and awaited, in the order given. */
+  readonly observers?: readonly RunObserver[];
   /** Cancels the whole run, like `RunHandle.cancel()`. */
   readonly signal?: AbortSignal;
   /**
@@ -157,7 +157,7 @@ export class ScriptRunner implements Disposable {
     const onExternal = (): void => whole.abort(cancelled(String(external?.reason ?? 'cancelled')));
     if (external?.aborted === true) onExternal();
     else external?.addEventListener('abort', onExternal, { once: true });
-    const observers = options.observer === undefined ? this.observers : [...this.observers, options.observer];
+    const observers = [...this.observers, ...(options.observers ?? [])];
     const handle: RunHandle<S> = {
       id: runId,
       script: script.name,

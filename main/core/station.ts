@@ -36,7 +36,8 @@ export interface RunScriptOptions<S> {
   /** The state each unit's run starts with. */
   readonly input: (unit: UnitView) => S;
   readonly runId?: string;
-  readonly observer?: RunObserver;
+  /** Told of every step of this run, after the station's recorder, each in turn and awaited. */
+  readonly observers?: readonly RunObserver[];
   readonly signal?: AbortSignal;
 }
 
@@ -229,7 +230,7 @@ export class Station {
 
   /**
    * Runs `script` on the listed units with the station's runner (each under its lease, within the concurrency
-   * limit). The station's recorder and `options.observer` are told of every step. Throws for an unknown unit.
+   * limit). The station's recorder and `options.observers` are told of every step. Throws for an unknown unit.
    */
   runScript<S>(script: Script<S>, options: RunScriptOptions<S>): RunHandle<S> {
     const units = options.moduleIds.map((id) => {
@@ -237,33 +238,13 @@ export class Station {
       if (unit === undefined) throw new Error(`no module "${id.slice(0, 80)}" is attached`);
       return unit;
     });
-    const observers = [this.options.recorder, options.observer].filter((o): o is RunObserver => o !== undefined);
+    const recorder = this.options.recorder;
     return this.runner.start(script, {
       units,
       input: options.input,
+      observers: [...(recorder === undefined ? [] : [recorder]), ...(options.observers ?? [])],
       ...(options.runId === undefined ? {} : { runId: options.runId }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
-      ...(observers.length === 0
-        ? {}
-        : {
-            observer: {
-              runStarted: async (run) => {
-                for (const o of observers) await o.runStarted?.(run);
-              },
-              stepStarted: async (step) => {
-                for (const o of observers) await o.stepStarted?.(step);
-              },
-              stepFinished: async (record) => {
-                for (const o of observers) await o.stepFinished?.(record);
-              },
-              unitFinished: async (result) => {
-                for (const o of observers) await o.unitFinished?.(result);
-              },
-              runFinished: async (result) => {
-                for (const o of observers) await o.runFinished?.(result);
-              },
-            },
-          }),
     });
   }
 

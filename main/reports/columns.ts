@@ -1,3 +1,4 @@
+import { PROVISION_STEPS } from '../../shared/contract/provisioning';
 /**
  * The report's columns: a contract (issue 10), checked from outside exactly as written. New columns may be added
  * after these; none is ever renamed or moved.
@@ -35,21 +36,7 @@ export type ReportColumn = (typeof REPORT_COLUMNS)[number];
  * ones. Step names are data in the store; a step of another name found in the history gets a column of its own
  * after these, in the order it first appears.
  */
-export const STEP_NAMES = [
-  'identify',
-  'precheck',
-  'credential',
-  'upload',
-  'sslcfg',
-  'mqttcfg',
-  'readback',
-  'open',
-  'connect',
-  'subscribe',
-  'publish',
-  'receive',
-  'close',
-] as const;
+export const STEP_NAMES = PROVISION_STEPS;
 
 /** `step_<name>_ms`. */
 export function stepColumn(step: string): string {

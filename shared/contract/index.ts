@@ -8,3 +8,4 @@ export * from './validate';
 export * from './wire';
 export * from './catalog';
 export * from './at-line';
+export * from './provisioning';

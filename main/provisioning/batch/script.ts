@@ -7,24 +7,11 @@ import { credential, identify, precheck } from './steps-unit';
 /** The script's name, as runs and the store record it. */
 export const PROVISION_SCRIPT = 'provision';
 
-/** The steps of a provisioning run, in order: these names are a contract (events, the store, the CSV, `--json`). */
-export const PROVISION_STEPS = [
-  'identify',
-  'precheck',
-  'credential',
-  'upload',
-  'sslcfg',
-  'mqttcfg',
-  'readback',
-  'open',
-  'connect',
-  'subscribe',
-  'publish',
-  'receive',
-  'close',
-] as const;
+/** The steps of a provisioning run, in order: a contract, declared once in the shared contract. */
+import { PROVISION_STEPS } from '../../../shared/contract/provisioning';
 
-export type ProvisionStepName = (typeof PROVISION_STEPS)[number];
+export { PROVISION_STEPS };
+export type { ProvisionStepName } from '../../../shared/contract/provisioning';
 
 /**
  * What ends a unit's run wherever it is: the module restarted (RDY: its RAM settings are gone, so the run cannot go

@@ -191,7 +191,7 @@ export function startBatch(options: BatchOptions): BatchHandle {
   const run = options.station.runScript(provisioningScript(), {
     moduleIds: options.moduleIds,
     runId,
-    observer: chain([recorder, ...(options.observers ?? [])]),
+    observers: [recorder, ...(options.observers ?? [])],
     input: (unit) => ({
       batch: inputs,
       facts: recorder.factsFor(unit.id),
@@ -219,27 +219,6 @@ export function startBatch(options: BatchOptions): BatchHandle {
     done,
     cancel: (reason) => run.cancel(reason ?? 'the batch was cancelled'),
     cancelUnit: (moduleId, reason) => run.cancelUnit(moduleId, reason ?? `${moduleId} was cancelled`),
-  };
-}
-
-/** Several observers as one, each told in turn (and awaited) in the order given. */
-function chain(observers: readonly RunObserver[]): RunObserver {
-  return {
-    runStarted: async (run) => {
-      for (const o of observers) await o.runStarted?.(run);
-    },
-    stepStarted: async (step) => {
-      for (const o of observers) await o.stepStarted?.(step);
-    },
-    stepFinished: async (record) => {
-      for (const o of observers) await o.stepFinished?.(record);
-    },
-    unitFinished: async (result) => {
-      for (const o of observers) await o.unitFinished?.(result);
-    },
-    runFinished: async (result) => {
-      for (const o of observers) await o.runFinished?.(result);
-    },
   };
 }
 

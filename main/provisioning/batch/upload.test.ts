@@ -134,7 +134,7 @@ describe('the upload step', () => {
     const run = await station.runScript(uploadOnly, {
       moduleIds: ['virtual:0'],
       input: () => state,
-      observer: { stepFinished: (record) => void records.push(record) },
+      observers: [{ stepFinished: (record) => void records.push(record) }],
     }).done;
     expect(run.units[0]?.result).toBe('pass');
     // One record per try: the first names the mismatch (and says it tries again), the second passed.

@@ -1,3 +1,4 @@
+import { ISSUE_COLUMNS as HEADER } from '../testing/issue-contract';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,43 +28,6 @@ afterAll(async () => {
   await store.close();
   rmSync(scratch, { recursive: true, force: true });
 });
-
-const HEADER = [
-  'station',
-  'operator',
-  'work_order',
-  'run_id',
-  'started_at',
-  'finished_at',
-  'port',
-  'imei',
-  'iccid',
-  'imsi',
-  'model',
-  'firmware',
-  'profile',
-  'profile_hash',
-  'credential_id',
-  'result',
-  'failed_step',
-  'error_code',
-  'error',
-  'round_trip_ms',
-  'duration_ms',
-  'step_identify_ms',
-  'step_precheck_ms',
-  'step_credential_ms',
-  'step_upload_ms',
-  'step_sslcfg_ms',
-  'step_mqttcfg_ms',
-  'step_readback_ms',
-  'step_open_ms',
-  'step_connect_ms',
-  'step_subscribe_ms',
-  'step_publish_ms',
-  'step_receive_ms',
-  'step_close_ms',
-];
 
 /** The step cells, identify to close, then the extra `negative` step of run B. */
 function steps(...cells: (number | '')[]): Record<string, string> {

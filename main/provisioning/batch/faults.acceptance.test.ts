@@ -1,3 +1,4 @@
+import { ISSUE_STEPS as STEPS } from '../../testing/issue-contract';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -251,22 +252,6 @@ const CASES: readonly Case[] = [
   },
   { name: 'open=network-loss', unit: { faults: { openFault: 'network-loss' } }, expected: open(5, NETWORK_ERROR) },
   { name: 'none' },
-];
-
-const STEPS = [
-  'identify',
-  'precheck',
-  'credential',
-  'upload',
-  'sslcfg',
-  'mqttcfg',
-  'readback',
-  'open',
-  'connect',
-  'subscribe',
-  'publish',
-  'receive',
-  'close',
 ];
 
 function escape(text: string): string {

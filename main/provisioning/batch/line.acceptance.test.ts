@@ -1,3 +1,4 @@
+import { ISSUE_COLUMNS as COLUMNS, ISSUE_STEPS as STEPS } from '../../testing/issue-contract';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -25,47 +26,6 @@ const SSL_REFUSED = 9;
 const TZ = 'Asia/Kolkata';
 const OFFSET = '+05:30';
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+05:30$/;
-
-/** The steps, and the report's columns, exactly as issue 10 writes them. */
-const STEPS = [
-  'identify',
-  'precheck',
-  'credential',
-  'upload',
-  'sslcfg',
-  'mqttcfg',
-  'readback',
-  'open',
-  'connect',
-  'subscribe',
-  'publish',
-  'receive',
-  'close',
-];
-const COLUMNS = [
-  'station',
-  'operator',
-  'work_order',
-  'run_id',
-  'started_at',
-  'finished_at',
-  'port',
-  'imei',
-  'iccid',
-  'imsi',
-  'model',
-  'firmware',
-  'profile',
-  'profile_hash',
-  'credential_id',
-  'result',
-  'failed_step',
-  'error_code',
-  'error',
-  'round_trip_ms',
-  'duration_ms',
-  ...STEPS.map((step) => `step_${step}_ms`),
-];
 
 type Event = Record<string, unknown>;
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SecretMask } from './mask';
 
@@ -30,4 +31,50 @@ describe('SecretMask', () => {
     for (let i = 0; i < 5000; i++) mask.add(`sharedPrefix-${i}-x`);
     expect(mask.mask('a sharedPrefix-4999-x b sharedPrefix-12-x c sharedPrefix-')).toBe('a *** b *** c sharedPrefix-');
   });
+
+  it('property: masks as a plain left-to-right search for the longest secret would, however many secrets start alike', () => {
+    // Few distinct starts take the native pre-search, many take the loop alone: both must mask the same.
+    const alphabet = fc.constantFrom(...Array.from('ab*-.|\\\u00e9'));
+    const secret = fc.string({ unit: alphabet, minLength: 4, maxLength: 8 });
+    const many = fc.array(
+      fc.string({ unit: fc.constantFrom(...Array.from('abcdefghij')), minLength: 4, maxLength: 6 }),
+      {
+        minLength: 70,
+        maxLength: 120,
+      },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(secret, { maxLength: 6 }),
+        fc.boolean(),
+        many,
+        fc.string({ unit: alphabet, maxLength: 60 }),
+        (secrets, crowd, others, text) => {
+          const all = crowd ? [...secrets, ...others] : secrets;
+          const mask = new SecretMask();
+          for (const value of all) mask.add(value);
+          expect(mask.mask(text)).toBe(reference(all, text));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
+
+/** The longest remembered secret at each position, left to right (what SecretMask does, written the plain way). */
+function reference(secrets: readonly string[], text: string): string {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    let found = 0;
+    for (const secret of secrets) if (secret.length > found && text.startsWith(secret, i)) found = secret.length;
+    if (found > 0) {
+      out += '***';
+      i += found;
+    } else {
+      out += text.charAt(i);
+      i++;
+    }
+  }
+  return out;
+}

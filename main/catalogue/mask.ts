@@ -15,6 +15,9 @@ interface Node {
 }
 
 const newNode = (): Node => ({ next: new Map(), ends: 0 });
+
+/** Distinct starts (first two characters) of the secrets up to which a text is searched for them natively first. */
+const MAX_FINDER_STARTS = 64;
 const pairOf = (a: number, b: number): number => ((a << 7) ^ b) & 0xffff;
 
 export class SecretMask {
@@ -22,6 +25,12 @@ export class SecretMask {
   private root: Node = newNode();
   private readonly pairs = new Uint8Array(0x10000);
   private stale = false;
+  /**
+   * An expression matching any secret's first two characters, for rejecting text that holds no secret without a
+   * loop over its characters (most text holds none); null when there are too many distinct starts (then the loop
+   * alone), undefined when to be built.
+   */
+  private finder: RegExp | null | undefined = undefined;
 
   /**
    * `minLength`: shorter values are not masked inside other text. `maxLength`: longer values are not kept (no
@@ -41,11 +50,15 @@ export class SecretMask {
     if (secret.length < this.minLength || secret.length > this.maxLength) return;
     if (secret === REDACTED || this.secrets.has(secret)) return;
     this.secrets.add(secret);
+    this.finder = undefined;
     if (!this.stale) this.insert(secret);
   }
 
   delete(secret: string): void {
-    if (this.secrets.delete(secret)) this.stale = true;
+    if (this.secrets.delete(secret)) {
+      this.stale = true;
+      this.finder = undefined;
+    }
   }
 
   has(secret: string): boolean {
@@ -61,6 +74,8 @@ export class SecretMask {
   mask(text: string): string {
     if (this.secrets.size === 0 || text.length < this.minLength) return text;
     if (this.stale) this.rebuild();
+    if (this.finder === undefined) this.finder = this.buildFinder();
+    if (this.finder !== null && !this.finder.test(text)) return text;
     let out = '';
     let last = 0;
     const limit = text.length - this.minLength;
@@ -85,6 +100,15 @@ export class SecretMask {
       last = i;
     }
     return last === 0 ? text : out + text.slice(last);
+  }
+
+  private buildFinder(): RegExp | null {
+    const starts = new Set<string>();
+    for (const secret of this.secrets) {
+      starts.add(secret.slice(0, 2));
+      if (starts.size > MAX_FINDER_STARTS) return null;
+    }
+    return new RegExp([...starts].map((start) => start.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')).join('|'));
   }
 
   private insert(secret: string): void {

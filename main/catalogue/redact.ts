@@ -106,35 +106,31 @@ function blank(code: number): boolean {
   return code === 0x20 || code === 0x09;
 }
 
+function scanned(fields: Field[], end: number, bad = -1, open = false, trailing = false): Scan {
+  return { fields, end, bad, open, trailing };
+}
+
 /** Reads the fields of a command in `text` from `from`, the first one the rest of an open quote when `inQuote`. */
 function scanFields(text: string, from: number, inQuote: boolean): Scan {
   const fields: Field[] = [];
   const length = text.length;
   let i = from;
   let continuing = inQuote;
-  const done = (end: number, more: Partial<Scan> = {}): Scan => ({
-    fields,
-    end,
-    bad: -1,
-    open: false,
-    trailing: false,
-    ...more,
-  });
   for (;;) {
     if (!continuing) while (i < length && blank(text.charCodeAt(i))) i++;
-    if (i >= length) return done(length, { trailing: true });
+    if (i >= length) return scanned(fields, length, -1, false, true);
     const start = i;
     if (continuing || text.charCodeAt(i) === QUOTE) {
       const close = text.indexOf('"', continuing ? i : i + 1);
-      if (close < 0) return done(length, { bad: start, open: true });
+      if (close < 0) return scanned(fields, length, start, true);
       let k = close + 1;
       while (k < length && blank(text.charCodeAt(k))) k++;
-      const next = text.charAt(k);
-      if (k >= length || next === ',' || next === ';') {
+      const next = text.charCodeAt(k);
+      if (k >= length || next === COMMA || next === SEMICOLON) {
         fields.push({ start, end: continuing ? close : close + 1, quoted: !continuing, continued: continuing });
         continuing = false;
-        if (k >= length) return done(length);
-        if (next === ';') return done(k);
+        if (k >= length) return scanned(fields, length);
+        if (next === SEMICOLON) return scanned(fields, k);
         i = k + 1;
         continue;
       }
@@ -143,30 +139,32 @@ function scanFields(text: string, from: number, inQuote: boolean): Scan {
         // (then the quote was not the closing one, and the secret may run on). The look stops at the first
         // quote, comma or semicolon, so no stretch of a line is read more than a few times.
         let stop = k;
-        while (stop < length && text.charAt(stop) !== ',' && text.charAt(stop) !== ';' && text.charAt(stop) !== '"') {
-          stop++;
-        }
-        if (text.charAt(stop) !== '"') {
+        while (stop < length && !fieldEnd(text.charCodeAt(stop))) stop++;
+        if (text.charCodeAt(stop) !== QUOTE) {
           fields.push({ start, end: continuing ? close : close + 1, quoted: !continuing, continued: continuing });
-          return done(close + 1);
+          return scanned(fields, close + 1);
         }
       }
-      return done(length, { bad: start });
+      return scanned(fields, length, start);
     }
     let j = i;
-    while (j < length) {
-      const char = text.charAt(j);
-      if (char === ',' || char === ';' || char === '"') break;
-      j++;
-    }
-    if (text.charAt(j) === '"') return done(length, { bad: start });
+    while (j < length && !fieldEnd(text.charCodeAt(j))) j++;
+    if (text.charCodeAt(j) === QUOTE) return scanned(fields, length, start);
     let end = j;
     while (end > start && blank(text.charCodeAt(end - 1))) end--;
     fields.push({ start, end, quoted: false, continued: false });
-    if (j >= length) return done(length);
-    if (text.charAt(j) === ';') return done(j);
+    if (j >= length) return scanned(fields, length);
+    if (text.charCodeAt(j) === SEMICOLON) return scanned(fields, j);
     i = j + 1;
   }
+}
+
+const COMMA = 0x2c;
+const SEMICOLON = 0x3b;
+
+/** A comma, semicolon or quote: where an unquoted field (or prose after a field) stops. */
+function fieldEnd(code: number): boolean {
+  return code === COMMA || code === SEMICOLON || code === QUOTE;
 }
 
 // ---- commands that carry secrets ----------------------------------------------------------------------------
@@ -300,6 +298,12 @@ function redactCommand(
   return applyRule(work, scan, rule, state, setting);
 }
 
+/** Whether parameter `index` is one of the rule's secrets. */
+function isSecret(rule: SecretRule, index: number): boolean {
+  for (const secret of rule.secrets) if (secret.index === index) return true;
+  return false;
+}
+
 function applyRule(
   work: LineWork,
   scan: Scan,
@@ -308,7 +312,6 @@ function applyRule(
   setting: string | undefined,
 ): CommandResult {
   const first = state.index;
-  const secretIndexes = new Set(rule.secrets.map((secret) => secret.index));
   const firstSecret = rule.secrets[0]?.index ?? 0;
   const lastSecret = rule.secrets[rule.secrets.length - 1]?.index ?? 0;
   const badIndex = scan.bad >= 0 ? first + scan.fields.length : -1;
@@ -316,16 +319,17 @@ function applyRule(
   // More parameters than the form has: where the secret sits can no longer be told, so every parameter from the
   // first secret on is hidden (each on its own).
   const tooMany = count > rule.maxParams;
-  scan.fields.forEach((field, i) => {
+  for (let i = 0; i < scan.fields.length; i++) {
+    const field = scan.fields[i] as Field;
     const index = first + i;
     if (field.continued) {
       // The rest of a parameter opened on an earlier line: hidden whatever it is (its head was).
       const value = work.mask(field.start, field.end);
       if (state.partial !== undefined) work.learn(state.partial + value, false);
-      return;
+      continue;
     }
-    if (secretIndexes.has(index) || (tooMany && index >= firstSecret)) maskField(work, field);
-  });
+    if ((tooMany && index >= firstSecret) || isSecret(rule, index)) maskField(work, field);
+  }
   let carry: Carry | null = null;
   if (badIndex >= 0 && (badIndex <= lastSecret || tooMany)) {
     const head = work.mask(
@@ -405,6 +409,19 @@ function findCommand(text: string, from: number): { found: Found | null; next: n
   return { found: null, next: text.length };
 }
 
+/**
+ * Some secret-bearing `+NAME` followed by `=` or `:`, blanks allowed wherever findCommand allows them (and more):
+ * a line of printable ASCII without a match holds no command findCommand would take, and is not read further.
+ */
+const SECRET_NAME = new RegExp(
+  `\\+[ \\t]*(?:${[...SECRET_BEARING.keys()]
+    // findCommand reads names of letters and digits only: no other name can be found, by it or here.
+    .filter((name) => /^[A-Z0-9]+$/i.test(name))
+    .map((name) => name.split('').join('[ \\t]*'))
+    .join('|')})[ \\t]*[=:]`,
+  'i',
+);
+
 /** A plus sign, or a compatibility form of one (full-width, small, superscript, subscript). */
 const PLUS = /[+\uFF0B\uFE62\u207A\u208A]/;
 
@@ -415,7 +432,9 @@ const PROTOCOL_LINE =
 const NOTHING: readonly string[] = [];
 
 function redactWith(line: string, carry: Carry | null): { redaction: Redaction; carry: Carry | null } {
-  if (carry === null && !PLUS.test(line)) return { redaction: { text: line, secrets: NOTHING }, carry: null };
+  if (carry === null && (!PLUS.test(line) || (PLAIN.test(line) && !SECRET_NAME.test(line)))) {
+    return { redaction: { text: line, secrets: NOTHING }, carry: null };
+  }
   const view = viewOf(line);
   let work: LineWork | null = null;
   let pos = 0;

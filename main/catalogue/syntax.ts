@@ -120,13 +120,28 @@ export interface CommandReading {
   readonly end: number;
 }
 
-const EXTENDED_PREFIX = /[+$%^]/;
-const NAME_CHAR = /[A-Za-z0-9_]/;
-
 /** Characters a module ignores between the parts of a command (V.250): blanks and control characters. */
-function ignorable(char: string): boolean {
-  const code = char.charCodeAt(0);
+function ignorable(code: number): boolean {
   return code <= 0x20 || code === 0x7f;
+}
+
+/** `+`, `$`, `%` or `^`: the prefixes of extended command names. */
+function extendedPrefix(code: number): boolean {
+  return code === 0x2b || code === 0x24 || code === 0x25 || code === 0x5e;
+}
+
+/** A letter, digit or `_`. */
+function nameChar(code: number): boolean {
+  return (
+    (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || code === 0x5f
+  );
+}
+
+/** The first index at or after `from` that is not ignorable. */
+function skipIgnorable(line: string, from: number): number {
+  let i = from;
+  while (i < line.length && ignorable(line.charCodeAt(i))) i++;
+  return i;
 }
 
 /**
@@ -135,24 +150,19 @@ function ignorable(char: string): boolean {
  * the name all read as AT+QMTCONN. Null when the text is not a command line (it does not start with AT).
  */
 export function readCommandLine(line: string): CommandReading[] | null {
-  let i = 0;
-  const skip = (): void => {
-    while (i < line.length && ignorable(line.charAt(i))) i++;
-  };
-  skip();
-  if (line.charAt(i).toUpperCase() !== 'A') return null;
-  i++;
-  skip();
-  if (line.charAt(i).toUpperCase() !== 'T') return null;
+  let i = skipIgnorable(line, 0);
+  if ((line.charCodeAt(i) | 0x20) !== 0x61) return null;
+  i = skipIgnorable(line, i + 1);
+  if ((line.charCodeAt(i) | 0x20) !== 0x74) return null;
   i++;
   const commands: CommandReading[] = [];
   for (;;) {
-    skip();
+    i = skipIgnorable(line, i);
     if (i >= line.length) {
       if (commands.length === 0) commands.push({ name: null, kind: 'exec', paramsFrom: i, end: i });
       return commands;
     }
-    if (!EXTENDED_PREFIX.test(line.charAt(i))) {
+    if (!extendedPrefix(line.charCodeAt(i))) {
       // A basic command (E0, I, &F, Z): up to the next `;`.
       const end = endOfCommand(line, i);
       commands.push({ name: null, kind: 'exec', paramsFrom: end, end });
@@ -160,22 +170,27 @@ export function readCommandLine(line: string): CommandReading[] | null {
       i = end + 1;
       continue;
     }
+    // The name: its prefix, then letters, digits and `_`, ignorable characters between them dropped.
     let name = line.charAt(i);
-    i++;
+    let run = ++i;
     for (; i < line.length; i++) {
-      const char = line.charAt(i);
-      if (NAME_CHAR.test(char)) name += char.toUpperCase();
-      else if (!ignorable(char)) break;
+      const code = line.charCodeAt(i);
+      if (nameChar(code)) continue;
+      if (!ignorable(code)) break;
+      if (i > run) name += line.slice(run, i);
+      run = i + 1;
     }
+    if (i > run) name += line.slice(run, i);
+    name = name.toUpperCase();
     let kind: CommandReading['kind'] = 'exec';
-    if (line.charAt(i) === '=') {
-      i++;
-      skip();
-      if (line.charAt(i) === '?') {
+    const op = line.charCodeAt(i);
+    if (op === 0x3d) {
+      i = skipIgnorable(line, i + 1);
+      if (line.charCodeAt(i) === 0x3f) {
         kind = 'test';
         i++;
       } else kind = 'write';
-    } else if (line.charAt(i) === '?') {
+    } else if (op === 0x3f) {
       kind = 'read';
       i++;
     }

@@ -490,24 +490,28 @@ export class LogDecoder {
   private onUrc(event: Extract<AtEvent, { kind: 'urc' }>): void {
     const explanation = explainUrc(event);
     const name = event.name.toUpperCase();
-    const param = (at: number): string => (event.params[at] ?? '').trim();
-    const found = this.pending.find(
-      ({ completion, clientIdx, msgid }) =>
-        (completion.urc === name || completion.aliases?.includes(name) === true) &&
-        clientIdx === param(completion.client.at) &&
-        (msgid === null || completion.msgId === undefined || msgid === param(completion.msgId.at)),
-    );
+    const params = event.params;
+    let found: PendingCompletion | undefined;
+    for (const p of this.pending) {
+      const { completion, clientIdx, msgid } = p;
+      if (completion.urc !== name && completion.aliases?.includes(name) !== true) continue;
+      if (clientIdx !== paramAt(params, completion.client.at)) continue;
+      if (msgid !== null && completion.msgId !== undefined && msgid !== paramAt(params, completion.msgId.at)) continue;
+      found = p;
+      break;
+    }
     const spec = found?.completion ?? completionByUrc(name);
     // A retransmission notice (result 1 of a packet URC) says more is to come: it completes nothing.
-    const finalResult = spec?.retransmission === undefined || param(spec.resultAt) !== String(spec.retransmission);
-    const idx = param(spec?.client.at ?? 0);
+    const finalResult =
+      spec?.retransmission === undefined || paramAt(params, spec.resultAt) !== String(spec.retransmission);
+    const idx = paramAt(params, spec?.client.at ?? 0);
     const fields = this.event('urc', event.name, event.raw);
     if (found) {
       const durationMs = elapsed(found.command.timeMs, this.lastTimeMs);
       fields.command = found.command.event.raw;
       if (durationMs !== undefined) fields.durationMs = durationMs;
       if (finalResult) {
-        this.pending = this.pending.filter((p) => p !== found);
+        this.pending.splice(this.pending.indexOf(found), 1);
         const outcome = found.command.event.outcome ?? { final: 'OK' };
         outcome.completion = event.raw;
         if (durationMs !== undefined) outcome.completionMs = durationMs;
@@ -618,14 +622,20 @@ function explained(fields: Draft, explanation: Explanation): Draft {
   return fields;
 }
 
+/** A parameter of an answer, trimmed ('' when it has fewer). */
+function paramAt(params: readonly string[], at: number): string {
+  return (params[at] ?? '').trim();
+}
+
 function commandName(info: CommandInfo): string {
   if (info.name !== null) return `AT${info.name}`;
   const basic = /^AT[A-Z&]?\d?/i.exec(info.line)?.[0] ?? 'AT';
   return basic.toUpperCase();
 }
 
+/** UTF-8 bytes of `text`, counted without encoding it. */
 function byteLength(text: string): number {
-  return encoder.encode(text).length;
+  return Buffer.byteLength(text, 'utf8');
 }
 
 /**

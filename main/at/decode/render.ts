@@ -22,23 +22,17 @@ function escapeOne(char: string): string {
   return code > 0xffff ? `\\u{${hex(code, 5)}}` : `\\u${hex(code, 4)}`;
 }
 
-/** Whether every character is printable ASCII (space to `~`): nothing to escape, no expression needed. */
-function printableAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20 || code > 0x7e) return false;
-  }
-  return true;
-}
+/** A character other than printable ASCII (space to `~`): only text that has one can need escapes. */
+const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
 
 /** The text with control and invisible characters written as escapes (`\r`, `\x00`, `\u202e`). */
 export function escapeInvisible(text: string): string {
-  return !printableAscii(text) && INVISIBLE.test(text) ? text.replace(INVISIBLE_ALL, escapeOne) : text;
+  return NOT_PRINTABLE_ASCII.test(text) && INVISIBLE.test(text) ? text.replace(INVISIBLE_ALL, escapeOne) : text;
 }
 
 /** JSON text with its invisible characters as \uXXXX escapes (JSON.stringify leaves U+202E and friends as is). */
 function escapeJson(json: string): string {
-  if (printableAscii(json) || !INVISIBLE.test(json)) return json;
+  if (!NOT_PRINTABLE_ASCII.test(json) || !INVISIBLE.test(json)) return json;
   return json.replace(INVISIBLE_ALL, (char) => {
     let out = '';
     for (let i = 0; i < char.length; i++) out += `\\u${hex(char.charCodeAt(i), 4)}`;

@@ -8,7 +8,7 @@ import { LineSplitter } from '../main/at/decode/log-line';
 /**
  * `fleet-station decode` on 60 MB logs (issue 8, item 5: it used to reach 4.8 GB and abort), as a support engineer
  * runs it: a child process writing to /dev/null, its wall time and peak RSS from /usr/bin/time -v. Compared with
- * the time to just read the file, raw (the bytes, in the CLI's 256 KiB chunks) and as lines (UTF-8 decoded and
+ * the time to just read the file, raw (the bytes, in the CLI's 64 KiB chunks) and as lines (UTF-8 decoded and
  * split, the least a decoder must do). Two logs: a realistic capture (timestamps, direction markers, commands with
  * their answers and URCs, received messages, credentials to redact) and the issue's flood of `OK` lines.
  * Usage: node bin/run-ts.mjs bench/decode.ts [MB=60]
@@ -85,14 +85,16 @@ function realisticLog(bytes: number): string {
 }
 
 /**
- * Milliseconds to read the file in 256 KiB chunks; with `lines`, also decoded and split into lines. `cpuMs`: the
- * processor time it took (user and system), which a busy machine inflates less than the wall time.
+ * Milliseconds to read the file in `chunk`-byte reads (the CLI reads 64 KiB at a time); with `lines`, also decoded
+ * and split into lines. `cpuMs`: the processor time it took (user and system), which a busy machine inflates less
+ * than the wall time. Chunks of 128 KiB or more decode into strings V8 allocates in fresh pages each time: on this
+ * VM reading as lines in 256 KiB chunks took 4 to 5 times as long as in 64 KiB chunks (earlier figures used them).
  */
-function readMs(path: string, lines: boolean): { ms: number; cpuMs: number; count: number } {
+function readMs(path: string, lines: boolean, chunk = 64 * 1024): { ms: number; cpuMs: number; count: number } {
   const start = performance.now();
   const cpuStart = process.cpuUsage();
   const fd = openSync(path, 'r');
-  const buffer = new Uint8Array(256 * 1024);
+  const buffer = new Uint8Array(chunk);
   const utf8 = new TextDecoder();
   const splitter = new LineSplitter();
   let count = 0;
@@ -148,11 +150,13 @@ try {
     readMs(path, true); // warm the page cache and the JIT
     const raw = readMs(path, false);
     const split = readMs(path, true);
+    const wide = readMs(path, true, 256 * 1024);
     console.log(`\n${log.name}: ${size.toFixed(1)} MB, ${split.count.toLocaleString('en')} lines`);
     console.log(`  read raw                ${(raw.ms / 1000).toFixed(2)} s`);
     console.log(
       `  read as lines           ${(split.ms / 1000).toFixed(2)} s (${(split.cpuMs / 1000).toFixed(2)} s processor time)`,
     );
+    console.log(`  the same, 256 KiB reads ${(wide.ms / 1000).toFixed(2)} s (the baseline of earlier figures)`);
     for (const json of [false, true]) {
       const run = decodeRun(path, json);
       const work = run.wallS - start.wallS;

@@ -432,9 +432,7 @@ const PROTOCOL_LINE =
 const NOTHING: readonly string[] = [];
 
 function redactWith(line: string, carry: Carry | null): { redaction: Redaction; carry: Carry | null } {
-  if (carry === null && (!PLUS.test(line) || (PLAIN.test(line) && !SECRET_NAME.test(line)))) {
-    return { redaction: { text: line, secrets: NOTHING }, carry: null };
-  }
+  if (carry === null && !mayHoldSecret(line)) return { redaction: { text: line, secrets: NOTHING }, carry: null };
   const view = viewOf(line);
   let work: LineWork | null = null;
   let pos = 0;
@@ -462,9 +460,14 @@ function redactWith(line: string, carry: Carry | null): { redaction: Redaction; 
   return { redaction: work === null ? { text: line, secrets: NOTHING } : work.result(), carry: pending };
 }
 
-/** Whether a line may hold a secret the catalogue knows (it has a plus sign, in any form): a cheap first test. */
+/**
+ * Whether a line may hold a secret the catalogue knows, a cheap first test: it has a plus sign (in any form) and,
+ * when it is printable ASCII, a secret-bearing name the redactor would read as a command or an answer. A line of
+ * which this is false is left as it is by the redactor (when no earlier line left a command open), and so is any
+ * part of it.
+ */
 export function mayHoldSecret(line: string): boolean {
-  return PLUS.test(line);
+  return PLUS.test(line) && (!PLAIN.test(line) || SECRET_NAME.test(line));
 }
 
 /** One line with its secrets masked, and the secrets it held. No memory of other lines. */

@@ -321,6 +321,48 @@ describe('secrets in lines the decoder does not classify (defects 4, 5, 7)', () 
     expect(leaks(log, ['s3cretVal'])).toEqual([]);
   });
 
+  it('property: a secret set later, however the command is spelled and decorated, is masked on every earlier line', () => {
+    // The first pass skips lines that cannot hold a secret: no spelling the redactor reads may be skipped.
+    const name = (n: string, blank: string, lower: boolean, cut: number): string => {
+      const at = cut % (n.length + 1);
+      const written = `${n.slice(0, at)}${blank}${n.slice(at)}`;
+      return lower ? written.toLowerCase() : written;
+    };
+    const forms: readonly ((n: (x: string) => string, value: string) => string)[] = [
+      (n, value) => `AT+${n('QMTCONN')}=0,"c","u","${value}"`,
+      (n, value) => `AT+${n('QMTCFG')}="aliauth",0,"pk","dn","${value}"`,
+      (n, value) => `+${n('QMTCFG')}: "onenet","pid","${value}"`,
+      (n, value) => `AT+CSQ;+${n('CPIN')}="${value}"`,
+    ];
+    const secret = fc.string({
+      unit: fc.constantFrom(...Array.from('QWERTYqwerty0123456789')),
+      minLength: 6,
+      maxLength: 14,
+    });
+    fc.assert(
+      fc.property(
+        secret,
+        fc.nat(forms.length - 1),
+        fc.constantFrom('', ' ', '\t', '\0', '\u200b'),
+        fc.boolean(),
+        fc.nat(),
+        fc.constantFrom('', '[2024-05-01 10:00:00.123] --> ', '10:00:00 > ', '  ', 'TX: '),
+        (value, which, blank, lower, cut, decoration) => {
+          const form = forms[which];
+          if (form === undefined) return;
+          const log = [
+            `[2024-05-01 10:00:00.100] <-- +QMTRECV: 0,1,"t","${value}"`,
+            `payload ${value}`,
+            `${decoration}${form((n) => name(n, blank, lower, cut), value)}`,
+            'OK',
+          ].join('\n');
+          expect(leaks(log, [value])).toEqual([]);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('private key lines starting with // are never printed as comments', () => {
     const log = [
       '-----BEGIN PRIVATE KEY-----',

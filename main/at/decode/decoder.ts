@@ -1,4 +1,4 @@
-import { completionOf, completionByUrc, SecretMask, type CompletionSpec } from '../../catalogue';
+import { completionOf, completionByUrc, mayHoldSecret, SecretMask, type CompletionSpec } from '../../catalogue';
 import { AtStreamParser, parseCommandLine, splitParams, type CommandInfo } from '../parser';
 import type { AtEvent } from '../vocab/types';
 import { explainFinal, explainResponse, explainUrc, type Explanation } from './describe';
@@ -68,9 +68,6 @@ export interface DecodedEvent {
   /** A `//` annotation written on the same log line. */
   note?: string;
 }
-
-/** What a line needs for the first pass to read it whole: a plus sign (any form), a key block marker. */
-const MAY_MATTER = /[+\uFF0B\uFE62\u207A\u208A]|-----/;
 
 /** Events a command is held back for at most, waiting for its final result and completion URC. */
 export const HOLD_EVENTS = 10_000;
@@ -145,8 +142,9 @@ export class LogScan {
 
   private line(text: string): void {
     this.number++;
-    // Most lines can carry no secret and start no key block: only their timestamp matters here.
-    if (!this.redactor.continuing && !this.keys.inside && !MAY_MATTER.test(text)) {
+    // Most lines can carry no secret and start no key block: only their timestamp matters here. (The body of a
+    // line is a part of it: a line that cannot hold a secret has no body or note that can.)
+    if (!this.redactor.continuing && !this.keys.inside && !text.includes('-----') && !mayHoldSecret(text)) {
       const first = text.charCodeAt(0);
       if (first !== 0x5b && (first < 0x30 || first > 0x39) && first !== 0x20 && first !== 0x09) return;
       // A `//` note is read whole (its words are learnt as text); otherwise only the timestamp is left to read.

@@ -197,7 +197,7 @@ function digitsAt(text: string, from: number, count: number): number {
 let lastPrefix = '';
 let lastPrefixMs = 0;
 
-/** A reused result: the fast path allocates nothing but the stamp's text. */
+/** A timestamp read at the start of a line: as written (no brackets), in milliseconds, and its length there. */
 interface Stamp {
   time: string;
   timeMs: number;
@@ -267,7 +267,7 @@ function fastDated(text: string): Stamp | null {
   return { time: text.slice(b, end), timeMs: base + fraction, length: end + (after === 0x5d ? 1 : 0) };
 }
 
-function parseStamp(text: string): { time: string; timeMs: number; length: number } | null {
+function parseStamp(text: string): Stamp | null {
   // Every stamp starts with a digit or `[`: most lines are answered without trying the expressions.
   const first = text.charCodeAt(0);
   if (first !== 0x5b && (first < 0x30 || first > 0x39)) return null;

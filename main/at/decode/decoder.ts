@@ -77,6 +77,8 @@ const MAX_PENDING = 256;
 interface OpenCommand {
   readonly event: DecodedEvent;
   readonly info: CommandInfo;
+  /** The parameters of a write (`AT+X=...`), as its event shows them; empty for other forms. */
+  readonly params: readonly string[];
   readonly timeMs: number | null;
   /** Sent (tx) line whose echo may still follow. */
   echoPending: boolean;
@@ -318,15 +320,14 @@ export class LogDecoder {
     this.parser.noteCommand(body);
     const raw = body;
     const equals = raw.indexOf('=');
-    const draft = this.event('command', commandName(info), raw, {
-      form: info.kind,
-      params: info.kind === 'write' && equals >= 0 ? splitParams(raw.slice(equals + 1)) : [],
-    });
+    const params = info.kind === 'write' && equals >= 0 ? splitParams(raw.slice(equals + 1)) : [];
+    const draft = this.event('command', commandName(info), raw, { form: info.kind, params });
     draft.outcome = { final: null };
     const event = this.emit(draft, true);
     this.current = {
       event,
       info,
+      params,
       timeMs: this.lastTimeMs,
       echoPending: this.line.direction === 'tx',
       finalSeen: false,
@@ -467,7 +468,9 @@ export class LogDecoder {
     cur.event.outcome = outcome;
     const completion = cur.info.name === null ? undefined : completionOf(cur.info.name);
     if (event.result === 'OK' && completion && cur.info.kind === 'write') {
-      const params = splitParams(cur.info.line.slice(cur.info.line.indexOf('=') + 1));
+      // The line as parsed is the event's line trimmed: the same parameters unless blanks surround it.
+      const params =
+        cur.info.line === cur.event.raw ? cur.params : splitParams(cur.info.line.slice(cur.info.line.indexOf('=') + 1));
       this.pending.push({
         command: cur,
         completion,

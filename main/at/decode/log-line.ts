@@ -193,10 +193,6 @@ function digitsAt(text: string, from: number, count: number): number {
   return value;
 }
 
-/** The common stamp's text up to its seconds (`[2024-05-01 10:00:00`) on the last line read, and its milliseconds. */
-let lastPrefix = '';
-let lastPrefixMs = 0;
-
 /** A timestamp read at the start of a line: as written (no brackets), in milliseconds, and its length there. */
 interface Stamp {
   time: string;
@@ -206,37 +202,23 @@ interface Stamp {
 
 /**
  * The common stamp `[YYYY-MM-DD HH:MM:SS.fff]` (or `T`, `,`, no brackets, no fraction; no zone), read without a
- * regular expression: this runs for every line of a dated log. Consecutive lines mostly share their stamp up to
- * the seconds: that part is compared, not read again. Anything else: null (the expressions decide).
+ * regular expression: this runs for every line of a dated log. Anything else: null (the expressions decide).
  */
 function fastDated(text: string): Stamp | null {
   const b = text.charCodeAt(0) === 0x5b ? 1 : 0;
-  let end = b + 19;
-  let base: number;
-  if (lastPrefix.length === end && text.startsWith(lastPrefix)) {
-    base = lastPrefixMs;
-  } else {
-    if (text.charCodeAt(b + 4) !== 0x2d || text.charCodeAt(b + 7) !== 0x2d) return null;
-    const sep = text.charCodeAt(b + 10);
-    if ((sep !== 0x20 && sep !== 0x54) || text.charCodeAt(b + 13) !== 0x3a || text.charCodeAt(b + 16) !== 0x3a) {
-      return null;
-    }
-    const y = digitsAt(text, b, 4);
-    const mo = digitsAt(text, b + 5, 2);
-    const d = digitsAt(text, b + 8, 2);
-    const h = digitsAt(text, b + 11, 2);
-    const mi = digitsAt(text, b + 14, 2);
-    const sec = digitsAt(text, b + 17, 2);
-    if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0) return null;
-    const day = (y * 100 + mo) * 100 + d;
-    if (day !== lastDay) {
-      lastDay = day;
-      lastDayMs = Date.UTC(y, mo - 1, d);
-    }
-    base = lastDayMs + ((h * 60 + mi) * 60 + sec) * 1000;
-    lastPrefix = text.slice(0, end);
-    lastPrefixMs = base;
+  if (text.charCodeAt(b + 4) !== 0x2d || text.charCodeAt(b + 7) !== 0x2d) return null;
+  const sep = text.charCodeAt(b + 10);
+  if ((sep !== 0x20 && sep !== 0x54) || text.charCodeAt(b + 13) !== 0x3a || text.charCodeAt(b + 16) !== 0x3a) {
+    return null;
   }
+  const y = digitsAt(text, b, 4);
+  const mo = digitsAt(text, b + 5, 2);
+  const d = digitsAt(text, b + 8, 2);
+  const h = digitsAt(text, b + 11, 2);
+  const mi = digitsAt(text, b + 14, 2);
+  const sec = digitsAt(text, b + 17, 2);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0) return null;
+  let end = b + 19;
   let fraction = 0;
   const mark = text.charCodeAt(end);
   if (mark === 0x2e || mark === 0x2c) {
@@ -258,13 +240,19 @@ function fastDated(text: string): Stamp | null {
       const next = text.charCodeAt(end + 7) - 0x30;
       if (next >= 0 && next <= 9) return null;
     }
-    fraction = digits === 3 ? value : Math.round((value * 1000) / 10 ** digits);
+    fraction = Math.round((value * 1000) / 10 ** digits);
     end += 1 + digits;
   }
   const after = text.charCodeAt(end);
   // A zone (Z, +hh:mm) is left to the expression.
   if (after === 0x5a || after === 0x2b || after === 0x2d) return null;
-  return { time: text.slice(b, end), timeMs: base + fraction, length: end + (after === 0x5d ? 1 : 0) };
+  const length = end + (after === 0x5d ? 1 : 0);
+  const day = (y * 100 + mo) * 100 + d;
+  if (day !== lastDay) {
+    lastDay = day;
+    lastDayMs = Date.UTC(y, mo - 1, d);
+  }
+  return { time: text.slice(b, end), timeMs: lastDayMs + ((h * 60 + mi) * 60 + sec) * 1000 + fraction, length };
 }
 
 function parseStamp(text: string): Stamp | null {

@@ -59,6 +59,34 @@ describe('SecretMask', () => {
       { numRuns: 300 },
     );
   });
+
+  it('property: adds, deletes and masks in any order mask as the plain search over what is remembered', () => {
+    const alphabet = fc.constantFrom(...Array.from('abc.|'));
+    const value = fc.string({ unit: alphabet, minLength: 4, maxLength: 6 });
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('add' as const), value }),
+      fc.record({ kind: fc.constant('delete' as const), value }),
+      fc.record({ kind: fc.constant('mask' as const), value: fc.string({ unit: alphabet, maxLength: 30 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const mask = new SecretMask();
+        const remembered = new Set<string>();
+        for (const { kind, value: text } of ops) {
+          if (kind === 'add') {
+            mask.add(text);
+            remembered.add(text);
+          } else if (kind === 'delete') {
+            mask.delete(text);
+            remembered.delete(text);
+          } else {
+            expect(mask.mask(text)).toBe(reference([...remembered], text));
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
 
 /** The longest remembered secret at each position, left to right (what SecretMask does, written the plain way). */

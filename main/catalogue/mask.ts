@@ -98,6 +98,8 @@ export class SecretMask {
    * alone), undefined when to be built.
    */
   private finder: RegExp | null | undefined = undefined;
+  /** How many secrets start with each first two characters: the finder changes only when a start comes or goes. */
+  private readonly starts = new Map<string, number>();
 
   /**
    * `minLength`: shorter values are not masked inside other text. `maxLength`: longer values are not kept (no
@@ -117,13 +119,22 @@ export class SecretMask {
     if (secret.length < this.minLength || secret.length > this.maxLength) return;
     if (secret === REDACTED || this.secrets.has(secret)) return;
     this.secrets.add(secret);
-    this.finder = undefined;
+    const start = secret.slice(0, 2);
+    const count = this.starts.get(start) ?? 0;
+    this.starts.set(start, count + 1);
+    if (count === 0) this.finder = undefined;
     if (!this.stale) this.insert(secret);
   }
 
   delete(secret: string): void {
-    if (this.secrets.delete(secret)) {
-      this.stale = true;
+    if (!this.secrets.delete(secret)) return;
+    this.stale = true;
+    const start = secret.slice(0, 2);
+    const count = this.starts.get(start) ?? 1;
+    if (count > 1) {
+      this.starts.set(start, count - 1);
+    } else {
+      this.starts.delete(start);
       this.finder = undefined;
     }
   }
@@ -165,12 +176,8 @@ export class SecretMask {
   }
 
   private buildFinder(): RegExp | null {
-    const starts = new Set<string>();
-    for (const secret of this.secrets) {
-      starts.add(secret.slice(0, 2));
-      if (starts.size > MAX_FINDER_STARTS) return null;
-    }
-    return new RegExp([...starts].map((start) => start.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')).join('|'));
+    if (this.starts.size > MAX_FINDER_STARTS) return null;
+    return new RegExp([...this.starts.keys()].map((start) => start.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')).join('|'));
   }
 
   private insert(secret: string): void {

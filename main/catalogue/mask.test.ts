@@ -60,6 +60,22 @@ describe('SecretMask', () => {
     );
   });
 
+  it('property: secrets that are prefixes of one another and share long stretches (the tree splits its tails)', () => {
+    const ab = fc.constantFrom('a', 'b');
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: ab, minLength: 4, maxLength: 14 }), { maxLength: 12 }),
+        fc.string({ unit: ab, maxLength: 80 }),
+        (secrets, text) => {
+          const mask = new SecretMask();
+          for (const value of secrets) mask.add(value);
+          expect(mask.mask(text)).toBe(reference(secrets, text));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('property: adds, deletes and masks in any order mask as the plain search over what is remembered', () => {
     const alphabet = fc.constantFrom(...Array.from('abc.|'));
     const value = fc.string({ unit: alphabet, minLength: 4, maxLength: 6 });

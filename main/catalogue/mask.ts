@@ -7,63 +7,116 @@ import { REDACTED } from './redact';
  * and the longest secret found there is replaced. Secrets shorter than `minLength` are not masked inside other
  * text: masking every `1` or `OK` would wreck the log.
  *
- * The tree is kept in flat typed arrays (12 bytes a node), not an object per node: a log of a production line
- * holds a password per device, and 400,000 of them took 1.1 GB as objects with a Map each.
+ * The tree is kept in flat typed arrays (22 bytes a node, a few nodes per secret), not an object per node and
+ * character: a log of a production line holds a password per device, and 400,000 of them took 1.1 GB that way.
  */
 
 /** Distinct starts (first two characters) of the secrets up to which a text is searched for them natively first. */
 const MAX_FINDER_STARTS = 64;
 const pairOf = (a: number, b: number): number => ((a << 7) ^ b) & 0xffff;
-/** No node (node 0 is the root, never anyone's child or sibling). */
+/** No node (node 0 is the root, never anyone's child or sibling); no tail. */
 const NONE = 0;
+const NO_TAIL = -1;
 
-/** A prefix tree of UTF-16 code units: each node's children in a sibling list, the root's in a direct table. */
+/**
+ * A prefix tree of UTF-16 code units. Each node's children are a sibling list (the root's, a direct table); a
+ * chain of nodes that only one secret goes through is not stored node by node but as a tail: the node that starts
+ * it points into that secret (its index and an offset), and is a leaf until another secret shares part of it,
+ * when the shared part is made into nodes. So the tree has a few nodes per secret, whatever their length: a log of
+ * 60,000 distinct 1,000-character secrets would otherwise take 60 million nodes.
+ */
 class PrefixTree {
-  /** First child and next sibling of each node, its code unit, and the length of the secret ending there (0: none). */
+  /** The secrets, by the index tails point at. */
+  private readonly values: string[] = [];
+  /** Per node: first child, next sibling, code unit, the length of the secret ending there (0: none), its tail. */
   private firstChild = new Int32Array(1024);
   private nextSibling = new Int32Array(1024);
   private code = new Uint16Array(1024);
   private ends = new Int32Array(1024);
+  private tailOf = new Int32Array(1024).fill(NO_TAIL);
+  private tailFrom = new Int32Array(1024);
   /** The root's child for each code unit. */
   private readonly rootChild = new Int32Array(0x10000);
   private size = 1;
 
   insert(secret: string): void {
-    let node = this.rootChild[secret.charCodeAt(0)] ?? NONE;
+    const index = this.values.push(secret) - 1;
+    const first = secret.charCodeAt(0);
+    let node = this.rootChild[first] ?? NONE;
     if (node === NONE) {
-      node = this.newNode(secret.charCodeAt(0));
-      this.rootChild[secret.charCodeAt(0)] = node;
+      this.rootChild[first] = this.leaf(first, index, 1);
+      return;
     }
-    for (let i = 1; i < secret.length; i++) node = this.childOrNew(node, secret.charCodeAt(i));
-    this.ends[node] = secret.length;
+    for (let i = 1; ; i++) {
+      if (this.tailOf[node] !== NO_TAIL) this.expandTail(node);
+      if (i === secret.length) {
+        this.ends[node] = secret.length;
+        return;
+      }
+      const code = secret.charCodeAt(i);
+      const child = this.child(node, code);
+      if (child === NONE) {
+        const created = this.leaf(code, index, i + 1);
+        this.nextSibling[created] = this.firstChild[node] ?? NONE;
+        this.firstChild[node] = created;
+        return;
+      }
+      node = child;
+    }
   }
 
   /** Length of the longest secret that starts at `from` in `text`, 0 when none does. */
   longestAt(text: string, from: number): number {
     let node = this.rootChild[text.charCodeAt(from)] ?? NONE;
     let found = 0;
-    for (let j = from + 1; node !== NONE; j++) {
+    let j = from + 1;
+    while (node !== NONE) {
       const ends = this.ends[node] ?? 0;
       if (ends > 0) found = ends;
+      const tail = this.tailOf[node] ?? NO_TAIL;
+      if (tail !== NO_TAIL) {
+        const value = this.values[tail] ?? '';
+        let k = this.tailFrom[node] ?? 0;
+        while (k < value.length && j < text.length && text.charCodeAt(j) === value.charCodeAt(k)) {
+          j++;
+          k++;
+        }
+        if (k === value.length) found = value.length;
+        break;
+      }
       if (j >= text.length) break;
       node = this.child(node, text.charCodeAt(j));
+      j++;
     }
     return found;
+  }
+
+  /** A new node for `code` standing for secret `index` up to `from`: its tail the rest, or its end. */
+  private leaf(code: number, index: number, from: number): number {
+    const node = this.newNode(code);
+    const value = this.values[index] ?? '';
+    if (from < value.length) {
+      this.tailOf[node] = index;
+      this.tailFrom[node] = from;
+    } else {
+      this.ends[node] = value.length;
+    }
+    return node;
+  }
+
+  /** Makes the first code unit of a node's tail a node of its own (holding the rest of the tail). */
+  private expandTail(node: number): void {
+    const index = this.tailOf[node] ?? NO_TAIL;
+    const from = this.tailFrom[node] ?? 0;
+    this.tailOf[node] = NO_TAIL;
+    const child = this.leaf((this.values[index] ?? '').charCodeAt(from), index, from + 1);
+    this.firstChild[node] = child;
   }
 
   private child(node: number, code: number): number {
     let at = this.firstChild[node] ?? NONE;
     while (at !== NONE && this.code[at] !== code) at = this.nextSibling[at] ?? NONE;
     return at;
-  }
-
-  private childOrNew(node: number, code: number): number {
-    const found = this.child(node, code);
-    if (found !== NONE) return found;
-    const created = this.newNode(code);
-    this.nextSibling[created] = this.firstChild[node] ?? NONE;
-    this.firstChild[node] = created;
-    return created;
   }
 
   private newNode(code: number): number {
@@ -75,15 +128,19 @@ class PrefixTree {
 
   private grow(): void {
     const capacity = this.code.length * 2;
-    const grown = <T extends Int32Array | Uint16Array>(old: T, make: (n: number) => T): T => {
-      const array = make(capacity);
+    const int32 = (old: Int32Array, fill = 0): Int32Array<ArrayBuffer> => {
+      const array = new Int32Array(capacity).fill(fill, old.length);
       array.set(old);
       return array;
     };
-    this.firstChild = grown(this.firstChild, (n) => new Int32Array(n));
-    this.nextSibling = grown(this.nextSibling, (n) => new Int32Array(n));
-    this.code = grown(this.code, (n) => new Uint16Array(n));
-    this.ends = grown(this.ends, (n) => new Int32Array(n));
+    this.firstChild = int32(this.firstChild);
+    this.nextSibling = int32(this.nextSibling);
+    this.ends = int32(this.ends);
+    this.tailOf = int32(this.tailOf, NO_TAIL);
+    this.tailFrom = int32(this.tailFrom);
+    const code = new Uint16Array(capacity);
+    code.set(this.code);
+    this.code = code;
   }
 }
 

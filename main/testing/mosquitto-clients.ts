@@ -114,13 +114,18 @@ export function runMosquittoPub(
 ): Promise<void> {
   const bytes = typeof payload === 'string' ? Buffer.from(payload) : Buffer.from(payload);
   // `-s` refuses empty input; `-n` sends the empty message (which also clears a retained one).
-  const args = [...authArgs(address), '-q', String(qos), '-t', topic, bytes.length === 0 ? '-n' : '-s'];
+  const empty = bytes.length === 0;
+  const args = [...authArgs(address), '-q', String(qos), '-t', topic, empty ? '-n' : '-s'];
   if (retain) args.push('-r');
-  const child = spawn('/usr/bin/mosquitto_pub', args, { stdio: ['pipe', 'ignore', 'pipe'] });
+  // With -n it reads no input: no pipe to write into after it has gone.
+  const child = spawn('/usr/bin/mosquitto_pub', args, { stdio: [empty ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
   track(child);
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin.end(bytes);
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // A client that exits before reading its input (it could not connect) closes the pipe: the write fails with
+  // EPIPE, and the exit code below says what went wrong.
+  child.stdin?.on('error', () => undefined);
+  child.stdin?.end(bytes);
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) =>

@@ -42,6 +42,9 @@ function decode(
         resolve({ code, stdout, stderr });
       },
     );
+    // A decode that refuses its input exits before reading all of it: the write then fails (EPIPE), the exit code
+    // and stderr say why.
+    child.stdin?.on('error', () => undefined);
     if (input === undefined) child.stdin?.end();
     else child.stdin?.end(input);
   });

@@ -87,6 +87,9 @@ describe('keeps the structure and meaning of the line', () => {
     // Prose that mentions a command.
     '//If Alibaba Cloud is connected, customers can use AT+QMTCFG="aliauth" command to configure the device',
     'use AT+QMTCONN to connect, then AT+QMTSUB',
+    // Error messages that name a setting the command reads, before a colon (the batch's step errors).
+    'reading AT+QMTCFG="will": the module\'s answer could not be trusted (AT+QMTCFG="will",0: its answer arrived damaged (line noise)); check the cable and try again',
+    'reading AT+QMTCFG="keepalive": timed out after 300 ms',
   ])('leaves %s as it is', (line) => {
     expect(redactLine(line)).toBe(line);
   });
@@ -109,6 +112,11 @@ describe('fails closed on a secret-bearing command it cannot read', () => {
     ['an unreadable sub-setting', 'AT+QMTCFG="aliauth,0,"pk","dn","aliSecret8"', 'AT+QMTCFG=***'],
     ['an unterminated secret', 'AT+QMTCONN=0,"id","user","pwOpen', 'AT+QMTCONN=0,"id","user","***'],
     ['too many parameters', 'AT+QMTCONN=0,"cid","user","conn","Secret9"', 'AT+QMTCONN=0,"cid","user","***","***"'],
+    [
+      'a secret-bearing setting named before prose',
+      'writing AT+QMTCFG="aliauth": "pk","dn","aliSecret8"',
+      'writing AT+QMTCFG="aliauth"***',
+    ],
     ['an answer with a stray quote', '+QMTCFG: "aliauth","pk","dn","ali"Secret8"', '+QMTCFG: "aliauth","pk","dn",***'],
   ])('%s', (_what, line, expected) => {
     expect(redactLine(line)).toBe(expected);

@@ -283,6 +283,17 @@ function redactCommand(
   }
   const settingFound = setting === undefined ? undefined : settingSpec(spec, setting);
   const settingRead = spec.settings === undefined || setting !== undefined;
+  if (!settingRead && scan.fields.length === 0 && scan.bad >= 0 && !scan.open && !state.inQuote) {
+    // A quoted name the catalogue knows, then something other than a comma: `reading AT+QMTCFG="will": ...` in
+    // an error message. The name decides whether the command can carry a secret: when it cannot, the rest is
+    // prose; when it can, the rest is hidden (fail closed) and the name is kept.
+    const close = text.indexOf('"', scan.bad + 1);
+    const named = settingSpec(spec, text.slice(scan.bad + 1, close));
+    if (named !== undefined) {
+      if (secretRule(spec, form, named) !== null) work.mask(close + 1, text.length, true);
+      return { end: close + 1, carry: null };
+    }
+  }
   if (!settingRead) {
     // The sub-setting is on the next line, or cannot be read (a stray quote): fail closed / carry.
     if (scan.bad >= 0) work.mask(scan.bad, text.length, true);

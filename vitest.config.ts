@@ -4,13 +4,18 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['main/**/*.test.ts', 'shared/**/*.test.ts', 'renderer/**/*.test.ts', 'bench/**/*.test.ts'],
-    // Integration tests open pseudo-terminals and brokers: give them room, and keep files in separate forks.
+    // Integration tests open pseudo-terminals and brokers: give them room.
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // Most test files wait on child processes, pseudo-terminals and sockets rather than compute: two files at a
-    // time even on a 2-core machine (vitest's default, one fewer than the cores, would run them one by one).
-    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // One fork per worker runs file after file (no fresh process and module graph per file): starting a fork and
+    // importing the shared modules again for each of the 100 files cost about a third of the suite's CPU time.
+    // No test file relies on a fresh process: none changes process-wide state without restoring it (fake timers,
+    // process listeners are undone in their own hooks), and each one starts its own modules, brokers and ptys.
+    isolate: false,
+    // Many files wait on child processes, pseudo-terminals, sockets and protocol timeouts rather than compute: one
+    // worker more than the cores keeps the CPU busy while one of them waits (measured in docs/testing.md).
+    maxWorkers: availableParallelism() + 1,
     reporters: ['default'],
   },
 });

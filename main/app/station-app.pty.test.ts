@@ -46,15 +46,14 @@ async function post(name: string, body: unknown): Promise<unknown> {
 describe('station over pseudo-terminals', () => {
   it('identifies each module on its port with the identity the module has', async () => {
     const result = (await post('listModules', {})) as { ok: true; value: ModuleInfo[] };
-    // The ports are opened side by side and listed as their opens complete: the list's order is not the paths'.
-    expect(result.value.map((m) => m.port).sort()).toEqual(fleet.modules.map((m) => m.path).sort());
-    for (const { path, module } of fleet.modules) {
-      const listed = result.value.find((m) => m.port === path);
-      expect(listed?.state).toBe('ready');
-      expect(listed?.imei).toBe(module.identity.imei);
-      expect(listed?.iccid).toBe(module.identity.iccid);
-      expect(listed?.model).toBe(module.identity.model);
-    }
+    expect(result.value.map((m) => m.port)).toEqual(fleet.modules.map((m) => m.path));
+    result.value.forEach((listed, i) => {
+      const identity = fleet.modules[i]?.module.identity;
+      expect(listed.state).toBe('ready');
+      expect(listed.imei).toBe(identity?.imei);
+      expect(listed.iccid).toBe(identity?.iccid);
+      expect(listed.model).toBe(identity?.model);
+    });
   });
 
   it('runs a guided command and reports an unplugged module over the socket', async () => {

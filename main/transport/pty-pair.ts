@@ -11,7 +11,7 @@ export interface PtyPair {
   readonly a: string;
   /** The far end (a test opens it to play the device). */
   readonly b: string;
-  /** Kills socat: both ends vanish, as a device being unplugged. Resolves when socat has exited. */
+  /** Kills socat: both ends and their links vanish, as a device being unplugged. Resolves when they have. */
   unplug(): Promise<void>;
   /** Unplugs (if still plugged) and removes the temporary directory. Safe to call twice. */
   stop(): Promise<void>;
@@ -64,6 +64,9 @@ export async function startPtyPair(options?: { readonly a: string; readonly b: s
   const unplug = async (): Promise<void> => {
     child.stdin.end();
     await exited;
+    // socat, killed, leaves its links behind, leading to pty numbers the system hands to the next pair made (another
+    // test's): the paths vanish with the device, as a ttyUSB node does.
+    await Promise.all([rm(a, { force: true }), rm(b, { force: true })]);
   };
   return {
     a,

@@ -88,6 +88,9 @@ export class PortWatcher implements Disposable {
     });
     const present = new Set(ports.filter((p) => p.available).map((p) => p.path));
     const opens: Promise<void>[] = [];
+    // The ports open side by side, and each is attached (or reported) after the one listed before it: named ports
+    // are listed in the order they were given, whichever opens first.
+    let turn = Promise.resolve();
     for (const port of ports) {
       if (this.disposed) return;
       if (!port.available) {
@@ -104,17 +107,24 @@ export class PortWatcher implements Disposable {
       if (this.station.isAttached(port.path) || this.opening.has(port.path)) continue;
       const failure = this.failures.get(port.path);
       if (failure !== undefined && failure.notBefore > now) continue;
-      opens.push(this.open(port.path, failure));
+      const opened = this.open(port.path, failure, turn);
+      opens.push(opened);
+      turn = opened;
     }
     // A path that went away clears its back-off: when it returns, it is opened at once.
     for (const path of this.failures.keys()) if (!present.has(path)) this.failures.delete(path);
     await Promise.all(opens);
   }
 
-  private async open(path: string, failure: Failure | undefined): Promise<void> {
+  /** Opens `path` now; attaches it, or reports why it cannot be opened, once `turn` (the port before it) is done. */
+  private async open(path: string, failure: Failure | undefined, turn: Promise<void>): Promise<void> {
     this.opening.add(path);
     try {
-      const transport = await this.options.open(path);
+      const opening = this.options.open(path);
+      // Settled before waiting for the turn: a failed open is not an unhandled rejection meanwhile.
+      opening.catch(() => undefined);
+      await turn;
+      const transport = await opening;
       if (this.disposed || this.station.isAttached(path)) {
         await transport.close();
         return;

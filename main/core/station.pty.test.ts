@@ -143,6 +143,30 @@ describe('one unit, many talkers (issue 7 acceptance)', () => {
   });
 });
 
+describe('named ports', () => {
+  it('are listed in the order they were given, whichever of them opens first', async () => {
+    const { unit: first, station } = await setUp();
+    const second = await startPtyUnit({ bootDelayMs: 20 });
+    cleanups.push(() => second.close());
+    let secondOpened = (): void => undefined;
+    const secondDone = new Promise<void>((resolve) => (secondOpened = resolve));
+    const watcher = new PortWatcher(station, {
+      paths: [first.path, second.path],
+      scan: false,
+      open: async (path) => {
+        const transport = await SerialTransport.open({ path });
+        // The first port's open completes only after the second's has.
+        if (path === second.path) secondOpened();
+        else await secondDone;
+        return transport;
+      },
+    });
+    cleanups.push(() => watcher.dispose());
+    await watcher.start();
+    expect(station.list().map((m) => m.port)).toEqual([first.path, second.path]);
+  });
+});
+
 describe('units that go and come back (issue 8 item 7)', () => {
   it('marks an unplugged unit gone and re-attaches and re-identifies it when its path returns', async () => {
     const { unit, station } = await setUp();

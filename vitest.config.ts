@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Bundles the command line once for the run: the tests start `fleet-station` from it (main/testing/station-cli.ts).
+    globalSetup: ['main/testing/cli-bundle.global.ts'],
     // One fork per worker runs file after file (no fresh process and module graph per file): starting a fork and
     // importing the shared modules again for each of the 100 files cost about a third of the suite's CPU time.
     // No test file relies on a fresh process: none changes process-wide state without restoring it (fake timers,

@@ -6,10 +6,16 @@ import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outdir = `${root}dist/main`;
+
+// `--cli-only DIR`: the command line and its worker alone, into DIR (the tests run the command line from such a
+// bundle, built once per test run: see main/testing/cli-bundle.global.ts). DIR must be two levels below the
+// repository, as dist/main is, so the bundle finds dist/renderer where the built command line does.
+const cliOnly = process.argv.indexOf('--cli-only');
+const outdir = cliOnly >= 0 ? process.argv[cliOnly + 1] : `${root}dist/main`;
+if (outdir === undefined) throw new Error('--cli-only needs the folder to write to');
 
 // Native addons, Electron itself, and build-time tools the station only loads on demand.
-const external = ['electron', 'serialport', '@serialport/*', 'vite', 'tsx', 'tsx/*', 'fsevents'];
+const external = ['electron', 'serialport', '@serialport/*', 'better-sqlite3', 'vite', 'tsx', 'tsx/*', 'fsevents'];
 
 // CJS has no import.meta.url; code that locates files beside itself (the parser pool) gets the bundle's own URL.
 const cjsImportMeta = {
@@ -31,7 +37,25 @@ const common = {
   external,
 };
 
+// The command line runs beside its node_modules (from a checkout or an installed package): its packages stay
+// external and load as installed, so they behave exactly as under `npx fleet-station` (Node, for one, warns about
+// deprecated calls only from code outside node_modules).
+const cli = {
+  ...common,
+  packages: 'external',
+  entryPoints: { cli: 'main/cli/index.ts', 'parser-worker': 'main/at/worker/parser-worker.ts' },
+  format: 'esm',
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
+  outdir,
+};
+
 await rm(outdir, { recursive: true, force: true });
+if (cliOnly >= 0) {
+  await build(cli);
+  process.exit(0);
+}
 await Promise.all([
   build({
     ...common,
@@ -48,14 +72,6 @@ await Promise.all([
     outExtension: { '.js': '.cjs' },
     outdir,
   }),
-  build({
-    ...common,
-    entryPoints: { cli: 'main/cli/index.ts', 'parser-worker': 'main/at/worker/parser-worker.ts' },
-    format: 'esm',
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-    },
-    outdir,
-  }),
+  build(cli),
 ]);
 process.stdout.write(`built dist/main: electron-main.cjs, preload.cjs, cli.js, parser-worker.js\n`);

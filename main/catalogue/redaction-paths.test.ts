@@ -17,6 +17,7 @@ import { waitForEvent, waitForIdentified } from '../core/wait-for';
 import { InProcessTransport } from '../emulator/in-process-transport';
 import { MemoryBroker } from '../emulator/memory-broker';
 import { VirtualModule } from '../emulator/virtual-module';
+import { cliScript } from '../testing/station-cli';
 
 /**
  * Issue 7: every builder's line, with known secrets, through every path that shows AT text: the builder's
@@ -233,11 +234,10 @@ describe('every builder, every redaction path: no secret shows', { timeout: 120_
     const file = join(scratch, 'capture.log');
     writeFileSync(file, log);
     for (const args of [[file], [file, '--json']]) {
-      const { stdout } = await promisify(execFile)(
-        process.execPath,
-        [join(repo, 'bin/fleet-station.mjs'), 'decode', ...args],
-        { cwd: repo, maxBuffer: 64 * 1024 * 1024 },
-      );
+      const { stdout } = await promisify(execFile)(process.execPath, [cliScript(), 'decode', ...args], {
+        cwd: repo,
+        maxBuffer: 64 * 1024 * 1024,
+      });
       expect(stdout).toContain(args.length === 1 ? 'AT+QMTCFG="aliauth",0,"pk1","dev1","***"' : '\\"***\\"');
       expectNoSecret(`decode ${args.join(' ')}`, stdout, lineSecrets);
     }

@@ -7,11 +7,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../store';
 import { testImei } from '../store/fixtures/rows';
 import { findSecrets } from '../store/fixtures/scan';
+import { cliScript } from '../testing/station-cli';
 
 /** `fleet-station credentials` as production lines run it: child processes, exit codes, stdout/stderr. */
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const bin = join(repo, 'bin/fleet-station.mjs');
+const bin = cliScript();
 const scratch = mkdtempSync(join(tmpdir(), 'credentials-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

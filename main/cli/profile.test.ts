@@ -2,13 +2,13 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCertificates } from '../testing/certs';
 import { ISSUE_EXAMPLE, writeIn } from '../provisioning/fixtures/profiles';
+import { cliScript } from '../testing/station-cli';
 
 // `fleet-station profile check` as a production line scripts it: a child process, its exit code and its output.
-const cli = fileURLToPath(new URL('../../bin/fleet-station.mjs', import.meta.url));
+const cli = cliScript();
 let dir: string;
 
 interface Outcome {

@@ -11,6 +11,7 @@ import { startVirtualFleet, type VirtualFleet } from '../emulator/pty-module';
 import { PROVISION_STEPS } from '../provisioning/batch';
 import { openSqliteStore } from '../store';
 import { startPtyUnit, type PtyUnit } from '../testing/pty-unit';
+import { cliScript } from '../testing/station-cli';
 
 /**
  * `fleet-station provision` as production lines run it: a child process, its exit code and its output lines,
@@ -18,7 +19,7 @@ import { startPtyUnit, type PtyUnit } from '../testing/pty-unit';
  */
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const bin = join(repo, 'bin/fleet-station.mjs');
+const bin = cliScript();
 const demo = join(repo, 'profiles/demo/demo.yaml');
 const demoManifest = join(repo, 'profiles/demo/manifest.csv');
 

@@ -9,6 +9,7 @@ import { LEAKED_PASSWORD, recordShift, TIME_ZONE } from '../reports/fixtures/shi
 import { INTERRUPTED_ERROR, openSqliteStore } from '../store';
 import { testImei } from '../store/fixtures/rows';
 import { findSecrets } from '../store/fixtures/scan';
+import { cliScript } from '../testing/station-cli';
 
 /**
  * `fleet-station report` as production lines run it: a child process, its exit code, stdout and stderr, against a
@@ -16,7 +17,7 @@ import { findSecrets } from '../store/fixtures/scan';
  */
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const bin = join(repo, 'bin/fleet-station.mjs');
+const bin = cliScript();
 const scratch = mkdtempSync(join(tmpdir(), 'report-cli-'));
 const dataDir = join(scratch, 'station');
 const out = join(scratch, 'reports');

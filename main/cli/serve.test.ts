@@ -5,12 +5,12 @@ import { lstat, mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tokenEnvironmentVariable } from '../shell-web/auth';
+import { cliScript } from '../testing/station-cli';
 
 // `fleet-station serve` as production lines run it: a child process, scripted through --json and signals.
-const cli = fileURLToPath(new URL('../../bin/fleet-station.mjs', import.meta.url));
+const cli = cliScript();
 const children: ChildProcessWithoutNullStreams[] = [];
 
 function start(args: string[], env: Record<string, string> = {}): ChildProcessWithoutNullStreams {

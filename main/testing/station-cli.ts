@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 import { track } from './processes';
 
 /**
@@ -9,7 +10,17 @@ import { track } from './processes';
  */
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = fileURLToPath(new URL('../../bin/fleet-station.mjs', import.meta.url));
+/** `fleet-station` as installed: the sources through tsx's loader (what `npx fleet-station` runs). */
+export const BIN = fileURLToPath(new URL('../../bin/fleet-station.mjs', import.meta.url));
+
+/**
+ * The script the tests start `fleet-station` from, with the project's Node (`process.execPath`): the command line
+ * bundled once for the test run by vitest's global setup (cli-bundle.global.ts), the same sources as `npm run build`
+ * ships. BIN's own behaviour (re-running itself on Node 24, loading the sources) is tested through BIN.
+ */
+export function cliScript(): string {
+  return inject('cliBundle');
+}
 
 export interface CliResult {
   /** The exit code, or null when a signal ended the process. */
@@ -36,7 +47,7 @@ export interface CliOptions {
 export function startCli(args: readonly string[], options: CliOptions = {}): CliRun {
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   if (options.env?.FLEET_STATION_DATA === undefined) delete env.FLEET_STATION_DATA;
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env });
+  const child = spawn(process.execPath, [cliScript(), ...args], { cwd: REPO_ROOT, env });
   track(child);
   const done = new Promise<CliResult>((resolve) => {
     let stdout = '';

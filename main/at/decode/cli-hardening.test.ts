@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cliScript } from '../../testing/station-cli';
 
 /**
  * `fleet-station decode` against what issue 7 (defect 1) and issue 8 (items 4, 5 and 8) found: secrets in the
@@ -13,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
  */
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = join(repo, 'bin/fleet-station.mjs');
+const bin = cliScript();
 const scratch = mkdtempSync(join(tmpdir(), 'decode-hardening-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

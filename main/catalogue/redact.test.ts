@@ -117,6 +117,16 @@ describe('fails closed on a secret-bearing command it cannot read', () => {
       'writing AT+QMTCFG="aliauth": "pk","dn","aliSecret8"',
       'writing AT+QMTCFG="aliauth"***',
     ],
+    [
+      'a sub-setting in single quotes',
+      "AT+QMTCFG='aliauth',0,'pk','dn','dsB6secret'",
+      "AT+QMTCFG='aliauth',***,***,***,***",
+    ],
+    [
+      'a sub-setting the catalogue does not know',
+      'AT+QMTCFG="aliAuth2",0,"pk","dn","dsB6secret"',
+      'AT+QMTCFG="aliAuth2",***,"***","***","***"',
+    ],
     ['an answer with a stray quote', '+QMTCFG: "aliauth","pk","dn","ali"Secret8"', '+QMTCFG: "aliauth","pk","dn",***'],
   ])('%s', (_what, line, expected) => {
     expect(redactLine(line)).toBe(expected);
@@ -165,6 +175,50 @@ describe('follows a secret wrapped onto the next line', () => {
       '+QMTCONN: 0,0,0',
     ]);
     expect(run('AT+QMTCONN=0,"id","user","pw', 'OK')).toEqual(['AT+QMTCONN=0,"id","user","***', 'OK']);
+  });
+
+  it('when the line breaks right before the comma of the secret', () => {
+    expect(run('AT+QMTCONN=0,"id","user"', ',"Zq7Wx9Kp3Lm2"', 'OK')).toEqual([
+      'AT+QMTCONN=0,"id","user"',
+      ',"***"',
+      'OK',
+    ]);
+    expect(run('AT+QMTCFG="aliauth",0,"pk","dn"', ',"Zq7Wx9Kp3Lm2"')).toEqual([
+      'AT+QMTCFG="aliauth",0,"pk","dn"',
+      ',"***"',
+    ]);
+    expect(run('AT+QMTCFG="aliauth"', ',0,"pk","dn","Zq7Wx9Kp3Lm2"')).toEqual([
+      'AT+QMTCFG="aliauth"',
+      ',0,"pk","dn","***"',
+    ]);
+  });
+
+  it('inside an unquoted secret, and not after a quoted field when prose follows', () => {
+    expect(run('AT+CPIN=12', '34')).toEqual(['AT+CPIN=***', '***']);
+    expect(run('reading AT+QMTCFG="aliauth"', 'the module answered ERROR')).toEqual([
+      'reading AT+QMTCFG="aliauth"',
+      'the module answered ERROR',
+    ]);
+  });
+
+  it('when the line breaks inside the command name, or between the name and its =', () => {
+    expect(run('AT+QMTCO', 'NN=0,"id","user","Zq7Wx9Kp3Lm2"')).toEqual(['AT+QMTCO', 'NN=0,"id","user","***"']);
+    expect(run('AT+', 'QMTCONN=0,"id","user","Zq7Wx9Kp3Lm2"')).toEqual(['AT+', 'QMTCONN=0,"id","user","***"']);
+    expect(run('AT+QMTCONN', '=0,"id","user","Zq7Wx9Kp3Lm2"')).toEqual(['AT+QMTCONN', '=0,"id","user","***"']);
+  });
+
+  it('when the line breaks inside the sub-setting name, learning no piece of the name', () => {
+    const redactor = new LineRedactor();
+    const lines = ['AT+QMTCFG="aliau', 'th",0,"pk","dn","Zq7Wx9Kp3Lm2"', 'OK'].map((line) => redactor.line(line));
+    expect(lines.map((line) => line.text)).toEqual(['AT+QMTCFG="aliau', 'th",0,"pk","dn","***"', 'OK']);
+    expect(lines.flatMap((line) => line.secrets)).toEqual(['Zq7Wx9Kp3Lm2']);
+  });
+
+  it('inside a parameter that is no secret: shown, and not learnt as one', () => {
+    const redactor = new LineRedactor();
+    const lines = ['AT+QMTCONN=0,"id","us', 'er","Zq7Wx9Kp3Lm2"'].map((line) => redactor.line(line));
+    expect(lines.map((line) => line.text)).toEqual(['AT+QMTCONN=0,"id","us', 'er","***"']);
+    expect(lines.flatMap((line) => line.secrets)).toEqual(['Zq7Wx9Kp3Lm2']);
   });
 
   it('redactText follows wrapped lines inside one text', () => {
@@ -238,6 +292,30 @@ describe('property: every secret of every form, however it is spelled, is masked
         expect(redactLine(`AT+QMTCONN=${broken}"${value}"`)).not.toContain(value);
       }),
     );
+  });
+});
+
+describe('property: a secret-bearing line broken anywhere onto two lines keeps its secret hidden', () => {
+  const lines = [
+    'AT+QMTCONN=0,"id","user","Zq7Wx9Kp3Lm2"',
+    'AT+QMTCFG="aliauth",0,"pk","dn","Zq7Wx9Kp3Lm2"',
+    'AT+QMTCFG="onenet",5,"pid","Zq7Wx9Kp3Lm2"',
+    'AT+QICSGP=1,1,"apn","user","Zq7Wx9Kp3Lm2",1',
+    'AT+CPIN="Zq7Wx9Kp3Lm2"',
+    'AT+CLCK="SC",1,"Zq7Wx9Kp3Lm2"',
+    'at +qmtconn = 0 , "id" , "user" , "Zq7Wx9Kp3Lm2"',
+  ];
+  const secret = 'Zq7Wx9Kp3Lm2';
+  it.each(lines)('%s, at every place', (line) => {
+    for (let cut = 1; cut < line.length; cut++) {
+      const redactor = new LineRedactor();
+      const shown = [line.slice(0, cut), line.slice(cut), 'OK'].map((part) => redactor.line(part).text).join('');
+      // The secret, and any piece of it longer than what one line may end or start with, never shows whole.
+      expect(shown, `cut at ${String(cut)}`).not.toContain(secret);
+      for (const piece of [secret.slice(0, 6), secret.slice(-6)]) {
+        expect(shown.includes(piece) ? `${piece} shown, cut at ${String(cut)}: ${shown}` : '').toBe('');
+      }
+    }
   });
 });
 

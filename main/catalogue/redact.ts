@@ -179,6 +179,21 @@ const SETTING_NAMES: ReadonlySet<string> = new Set(
   [...SECRET_BEARING.values()].flatMap((spec) => Object.keys(spec.settings?.entries ?? {})),
 );
 
+/** Whether `value` (its quotes and blanks aside) is the start of a sub-setting's name: `"aliau`, cut by a line break. */
+function settingPart(value: string): boolean {
+  const name = value.replace(/["\s]/g, '').toLowerCase();
+  if (name === '') return false;
+  for (const setting of SETTING_NAMES) if (setting.startsWith(name)) return true;
+  return false;
+}
+
+/**
+ * The shortest piece of a region hidden because it could not be read that is learnt as a secret (and so masked all
+ * over a log): shorter pieces (`us`, `0`) are mostly the stray halves of ordinary parameters, and masking them
+ * everywhere would make the log unreadable. The region itself is hidden whatever its pieces.
+ */
+const MIN_PIECE = 4;
+
 /** A command of a line whose parameters continue on the next line. */
 interface Carry {
   readonly spec: CommandSpec;
@@ -193,6 +208,20 @@ interface Carry {
   readonly partial: string;
   /** Characters still allowed for the open parameter before it is no longer taken for one. */
   readonly budget: number;
+  /**
+   * The line ended right after parameter `index` (complete, or unquoted and maybe not): the next line may go on
+   * with a comma, or (unquoted) with the rest of that parameter.
+   */
+  readonly after?: 'quoted' | 'unquoted';
+  /** The open parameter was hidden (it could not be read): its rest is hidden too, whatever parameter it is. */
+  readonly hidden?: boolean;
+}
+
+/** What a line leaves open for the next: the parameters of a command, or the start of a command's name. */
+interface Pending {
+  readonly carry: Carry | null;
+  /** The line ended inside a secret-bearing command's head (`AT+QMTCO`, `AT+QMTCONN`): `+` and what followed. */
+  readonly head: string | null;
 }
 
 interface CommandResult {
@@ -233,11 +262,12 @@ class LineWork {
    * secret and would be masked all over a log.
    */
   learn(value: string, pieces: boolean): void {
+    if (settingPart(value)) return;
     this.secrets.push(value);
     if (!pieces) return;
     for (const piece of value.split(/[",;]/)) {
       const trimmed = piece.trim();
-      if (!SETTING_NAMES.has(trimmed.toLowerCase())) this.secrets.push(trimmed);
+      if (trimmed.length >= MIN_PIECE && !settingPart(trimmed)) this.secrets.push(trimmed);
     }
   }
 
@@ -295,15 +325,24 @@ function redactCommand(
     }
   }
   if (!settingRead) {
-    // The sub-setting is on the next line, or cannot be read (a stray quote): fail closed / carry.
-    if (scan.bad >= 0) work.mask(scan.bad, text.length, true);
+    // The sub-setting is on the next line, or cannot be read (a stray quote): fail closed / carry. A name cut by
+    // the line's end (`"aliau`) is shown: it is no secret, and the next line says which setting it is.
+    const partial = scan.open && scan.bad >= 0 ? text.slice(scan.bad + 1) : '';
+    if (scan.bad >= 0 && !(scan.open && settingPart(partial))) work.mask(scan.bad, text.length, true);
     const carry =
       scan.trailing || scan.open
-        ? { spec, form, setting: undefined, index: 0, inQuote: scan.open, partial: '', budget: 64 }
+        ? { spec, form, setting: undefined, index: 0, inQuote: scan.open, partial, budget: 64 }
         : null;
     return { end: scan.end, carry };
   }
-  if (spec.settings !== undefined && settingFound === undefined) return { end: scan.end, carry: null };
+  if (spec.settings !== undefined && settingFound === undefined) {
+    // A sub-setting the catalogue does not know (a typo, another firmware's, `'aliauth'` in single quotes): where its
+    // secrets would sit cannot be told, so every parameter after the name is hidden, each on its own.
+    const from = first === 0 ? 1 : 0;
+    for (let i = from; i < scan.fields.length; i++) maskField(work, scan.fields[i] as Field);
+    if (scan.bad >= 0) work.mask(scan.bad, text.length, true);
+    return { end: scan.end, carry: null };
+  }
   const rule = secretRule(spec, form, settingFound);
   if (rule === null) return { end: scan.end, carry: null };
   return applyRule(work, scan, rule, state, setting);
@@ -334,7 +373,10 @@ function applyRule(
     const field = scan.fields[i] as Field;
     const index = first + i;
     if (field.continued) {
-      // The rest of a parameter opened on an earlier line: hidden whatever it is (its head was).
+      // The rest of a parameter opened on an earlier line: hidden when it is a secret (its head was), or when where
+      // the secrets sit can no longer be told; shown when it is the sub-setting's name or another parameter.
+      if (index === 0 && setting !== undefined && state.spec.settings !== undefined) continue;
+      if (!tooMany && !isSecret(rule, index) && !state.hidden) continue;
       const value = work.mask(field.start, field.end);
       if (state.partial !== undefined) work.learn(state.partial + value, false);
       continue;
@@ -342,7 +384,19 @@ function applyRule(
     if ((tooMany && index >= firstSecret) || isSecret(rule, index)) maskField(work, field);
   }
   let carry: Carry | null = null;
-  if (badIndex >= 0 && (badIndex <= lastSecret || tooMany)) {
+  const text = work.view.text;
+  // A quote still open at the end of the line, at a parameter that is no secret and holds no comma: a line break
+  // inside it (a username cut in two), shown, and followed onto the next line.
+  const wrapped =
+    scan.open &&
+    !tooMany &&
+    !isSecret(rule, badIndex) &&
+    badIndex < lastSecret &&
+    !text.includes(',', scan.bad) &&
+    !(scan.fields.length === 0 && state.inQuote);
+  if (wrapped) {
+    carry = { spec: state.spec, form: state.form, setting, index: badIndex, inQuote: true, partial: '', budget: 512 };
+  } else if (badIndex >= 0 && (badIndex <= lastSecret || tooMany)) {
     const head = work.mask(
       scan.open ? scan.bad + (scan.fields.length === 0 && state.inQuote ? 0 : 1) : scan.bad,
       work.view.text.length,
@@ -353,7 +407,8 @@ function applyRule(
       const partial = (scan.fields.length === 0 && state.inQuote ? (state.partial ?? '') : '') + head;
       const budget = (scan.fields.length === 0 && state.inQuote ? (state.budget ?? maxBytes) : maxBytes) - head.length;
       if (budget > 0) {
-        carry = { spec: state.spec, form: state.form, setting, index: badIndex, inQuote: true, partial, budget };
+        const { spec, form } = state;
+        carry = { spec, form, setting, index: badIndex, inQuote: true, partial, budget, hidden: true };
       }
     }
   } else if (scan.trailing && first + scan.fields.length <= lastSecret) {
@@ -366,6 +421,18 @@ function applyRule(
       partial: '',
       budget: 0,
     };
+  } else if (scan.bad < 0 && !scan.trailing && scan.end === text.length && scan.fields.length > 0) {
+    // The line ends right after a parameter: the next may go on with a comma (a line break before it), or with
+    // the rest of an unquoted secret.
+    const last = scan.fields[scan.fields.length - 1] as Field;
+    const index = first + scan.fields.length - 1;
+    const unquotedSecret = !last.quoted && !last.continued && isSecret(rule, index);
+    if (index < lastSecret || unquotedSecret) {
+      // Only an unquoted secret is taken to go on without a comma (its rest hidden); any other parameter must be
+      // followed by a comma (or, a comma lost, by a quote).
+      const after = unquotedSecret ? 'unquoted' : 'quoted';
+      carry = { spec: state.spec, form: state.form, setting, index, inQuote: false, partial: '', budget: 0, after };
+    }
   }
   return { end: scan.end, carry };
 }
@@ -433,6 +500,25 @@ const SECRET_NAME = new RegExp(
   'i',
 );
 
+/** The start of a secret-bearing name, written as any of its prefixes, blanks allowed between letters. */
+function prefixesOf(name: string): string {
+  let pattern = '';
+  for (let i = name.length - 1; i >= 0; i--) {
+    const char = name.charAt(i);
+    pattern = pattern === '' ? char : `${char}(?:[ \\t]*${pattern})?`;
+  }
+  return pattern;
+}
+
+/** A line that ends in the head of a secret-bearing command (`+`, `+QMT`, `+QMTCONN `): see headAtEnd. */
+const HEAD_AT_END = new RegExp(
+  `\\+[ \\t]*(?:${[...SECRET_BEARING.keys()]
+    .filter((name) => /^[A-Z0-9]+$/i.test(name))
+    .map(prefixesOf)
+    .join('|')})?[ \\t]*$`,
+  'i',
+);
+
 /** A plus sign, or a compatibility form of one (full-width, small, superscript, subscript). */
 const PLUS = /[+\uFF0B\uFE62\u207A\u208A]/;
 
@@ -442,17 +528,59 @@ const PROTOCOL_LINE =
 
 const NOTHING: readonly string[] = [];
 
-function redactWith(line: string, carry: Carry | null): { redaction: Redaction; carry: Carry | null } {
-  if (carry === null && !mayHoldSecret(line)) return { redaction: { text: line, secrets: NOTHING }, carry: null };
+/** Goes on with the command a line left open, at the start of the next line. */
+function continueCommand(work: LineWork, carry: Carry): CommandResult {
+  const text = work.view.text;
+  if (carry.after === undefined) return redactCommand(work, 0, carry);
+  let i = 0;
+  while (i < text.length && blank(text.charCodeAt(i))) i++;
+  const next = { ...carry, after: undefined };
+  if (text.charCodeAt(i) === COMMA) return redactCommand(work, i + 1, { ...next, index: carry.index + 1 });
+  // The rest of an unquoted secret; or a quoted parameter after a lost comma (read as the next one).
+  if (carry.after === 'unquoted') return redactCommand(work, 0, next);
+  if (text.charCodeAt(i) === QUOTE) return redactCommand(work, i, { ...next, index: carry.index + 1 });
+  return { end: 0, carry: null };
+}
+
+/**
+ * The start of a secret-bearing command's name at the end of a line (`+`, `+QMTCO`, `+QMTCONN`, blanks allowed
+ * where findCommand allows them), which the next line may complete: `+` and what follows it, or null.
+ */
+function headAtEnd(text: string): string | null {
+  const match = HEAD_AT_END.exec(text);
+  return match === null ? null : match[0];
+}
+
+function redactWith(line: string, pending: Pending): { redaction: Redaction; pending: Pending } {
+  const { carry, head } = pending;
+  if (carry === null && head === null && !mayHoldSecret(line)) {
+    return { redaction: { text: line, secrets: NOTHING }, pending: NONE };
+  }
   const view = viewOf(line);
   let work: LineWork | null = null;
   let pos = 0;
-  let pending: Carry | null = null;
-  if (carry !== null && !PROTOCOL_LINE.test(view.text)) {
+  let open: Carry | null = null;
+  const own = PROTOCOL_LINE.test(view.text);
+  if (carry !== null && !own) {
     work = new LineWork(line, view);
-    const result = redactCommand(work, 0, carry);
+    const result = continueCommand(work, carry);
     pos = result.end;
-    pending = result.carry;
+    open = result.carry;
+  } else if (head !== null && !own) {
+    // The name begun on the last line, completed on this one: read as one (`AT+QMTCO` then `NN=0,...`).
+    const { found } = findCommand(head + view.text, 0);
+    if (found !== null && found.paramsFrom > head.length) {
+      work = new LineWork(line, view);
+      const result = redactCommand(work, found.paramsFrom - head.length, {
+        spec: found.spec,
+        form: found.form,
+        setting: undefined,
+        index: 0,
+        inQuote: false,
+      });
+      pos = result.end;
+      open = result.carry;
+    }
   }
   while (pos < view.text.length) {
     const { found, next } = findCommand(view.text, pos);
@@ -465,11 +593,17 @@ function redactWith(line: string, carry: Carry | null): { redaction: Redaction; 
       index: 0,
       inQuote: false,
     });
-    pending = result.carry;
+    open = result.carry;
     pos = Math.max(result.end, next);
   }
-  return { redaction: work === null ? { text: line, secrets: NOTHING } : work.result(), carry: pending };
+  const nextHead = open === null && PLUS.test(line) ? headAtEnd(view.text) : null;
+  return {
+    redaction: work === null ? { text: line, secrets: NOTHING } : work.result(),
+    pending: open === null && nextHead === null ? NONE : { carry: open, head: nextHead },
+  };
 }
+
+const NONE: Pending = { carry: null, head: null };
 
 /**
  * Whether a line may hold a secret the catalogue knows, a cheap first test: it has a plus sign (in any form) and,
@@ -478,17 +612,17 @@ function redactWith(line: string, carry: Carry | null): { redaction: Redaction; 
  * part of it.
  */
 export function mayHoldSecret(line: string): boolean {
-  return PLUS.test(line) && (!PLAIN.test(line) || SECRET_NAME.test(line));
+  return PLUS.test(line) && (!PLAIN.test(line) || SECRET_NAME.test(line) || HEAD_AT_END.test(line));
 }
 
 /** One line with its secrets masked, and the secrets it held. No memory of other lines. */
 export function redact(line: string): Redaction {
-  return redactWith(line, null).redaction;
+  return redactWith(line, NONE).redaction;
 }
 
 /** One line with its secrets masked (see `redact`). */
 export function redactLine(line: string): string {
-  return redactWith(line, null).redaction.text;
+  return redactWith(line, NONE).redaction.text;
 }
 
 /**
@@ -497,21 +631,21 @@ export function redactLine(line: string): string {
  * comma continues with the next line (unless that line is a protocol line of its own: OK, AT..., +NAME: ...).
  */
 export class LineRedactor {
-  private carry: Carry | null = null;
+  private pending: Pending = NONE;
 
   line(text: string): Redaction {
-    const { redaction, carry } = redactWith(text, this.carry);
-    this.carry = carry;
+    const { redaction, pending } = redactWith(text, this.pending);
+    this.pending = pending;
     return redaction;
   }
 
-  /** Whether the last line left a command open (its next parameter may be on the next line). */
+  /** Whether the last line left a command open (its next parameter, or the rest of its name, may be next). */
   get continuing(): boolean {
-    return this.carry !== null;
+    return this.pending !== NONE;
   }
 
   reset(): void {
-    this.carry = null;
+    this.pending = NONE;
   }
 }
 

@@ -119,6 +119,41 @@ describe('decode hides secrets in every spelling a module accepts or a log carri
     }
   });
 
+  it('a command broken anywhere before its secret: before the comma, in its name, in its sub-setting', async () => {
+    // Found by an outside probe: each of these printed the secret. Plus a sub-setting in single quotes (fails
+    // closed), and a later line that the name cut in two must not damage.
+    const log = [
+      'AT+QMTCONN=0,"id","user"',
+      ',"pwBeforeComma1"',
+      'OK',
+      'AT+QMTCFG="aliauth",0,"pk","dn"',
+      ',"aliBeforeComma2"',
+      'OK',
+      'AT+QMTCO',
+      'NN=0,"id","user","pwInName3"',
+      'OK',
+      'AT+QMTCFG="aliau',
+      'th",0,"pk","dn","aliInSetting4"',
+      'OK',
+      "AT+QMTCFG='aliauth',0,'pk','dn','aliSingle5'",
+      'OK',
+      'AT+QMTCFG="aliauth",0,"pk","dn","aliLater6"',
+      'OK',
+      '',
+    ].join('\r\n');
+    for (const args of [['-'], ['-', '--json']]) {
+      const result = await decode(args, log);
+      expect(result.code).toBe(0);
+      for (const secret of ['pwBeforeComma1', 'aliBeforeComma2', 'pwInName3', 'aliInSetting4', 'aliSingle5']) {
+        expect(result.stdout).not.toContain(secret);
+      }
+      expect(result.stdout).not.toContain('aliLater6');
+    }
+    const raws = jsonEvents((await decode(['-', '--json'], log)).stdout).map((event) => event.raw);
+    expect(raws).toContain('AT+QMTCFG="aliauth",0,"pk","dn","***"');
+    expect(raws).toContain('AT+QMTCFG="aliau');
+  });
+
   it('keeps the structure: each secret field masked on its own, an empty secret stays empty', async () => {
     const log = ['AT+CPIN="12345678","4321"', 'OK', 'AT+QMTCONN=0,"id","user",""', 'OK', ''].join('\r\n');
     const result = await decode(['-', '--json'], log);

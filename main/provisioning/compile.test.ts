@@ -132,6 +132,19 @@ describe('compilePlan', () => {
     expect(plan.mqtt.map((setting) => qmtcfg(0, setting).line)).toContain('AT+QMTCFG="ssl",0,0');
   });
 
+  it('has every +QMTRECV carry its length unless the profile says otherwise (issue 8 item 2)', async () => {
+    const bare = issueExample();
+    const mqtt = bare.mqtt as Record<string, Json>;
+    delete mqtt['recv/mode'];
+    const plan = planOf(compilePlan(await load('bare.json', bare), unit));
+    expect(plan.mqtt.map((setting) => qmtcfg(0, setting).line)).toContain('AT+QMTCFG="recv/mode",0,0,1');
+    expect(plan.verify.receive).toEqual({ mode: 0, lengthIncluded: true });
+    mqtt['recv/mode'] = { msg_len_enable: 0 };
+    const chosen = planOf(compilePlan(await load('chosen.json', bare), unit));
+    expect(chosen.mqtt.map((setting) => qmtcfg(0, setting).line)).toContain('AT+QMTCFG="recv/mode",0,0,0');
+    expect(chosen.verify.receive).toEqual({ mode: 0, lengthIncluded: false });
+  });
+
   it("gives aliauth its triple from the unit's row, no user name or password to AT+QMTCONN, and masks secrets", async () => {
     const plan = planOf(
       compilePlan(

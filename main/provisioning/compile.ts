@@ -377,7 +377,7 @@ export function compilePlan(
       topic,
       qos: verify.qos,
       payload,
-      receive: { mode: bit(num(recv, 'msg_recv_mode', 0)), lengthIncluded: num(recv, 'msg_len_enable', 0) === 1 },
+      receive: { mode: bit(num(recv, 'msg_recv_mode', 0)), lengthIncluded: num(recv, 'msg_len_enable', 1) === 1 },
       dataFormat: { send: bit(num(format, 'send_mode', 0)), recv: bit(num(format, 'recv_mode', 0)) },
       delivery: { pktTimeoutS, retryTimes },
       ...(observer !== undefined ? { observer } : {}),

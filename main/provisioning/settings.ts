@@ -11,10 +11,13 @@ import type { QmtcfgName, QmtcfgSetting, SslParam, SslSetting } from '../at/comm
  * - `power-on`: the note gives none; the module's value after power-on (as the virtual module models it). The
  *   station writes it anyway, so a setting left over from an earlier session (AT+QMTCFG is kept until power-off,
  *   and on one EC200U firmware "ssl" even longer) never leaks into a unit.
+ * - `station`: the station's own choice where the module's power-on value is unsafe for it: `msg_len_enable` 1, so
+ *   a received message is counted by its length and its bytes are never read as protocol lines (a payload of
+ *   `x"\r\nCONNECT\r\n` published by anyone to a subscribed topic otherwise poses as one).
  */
 export interface Default<T> {
   readonly value: T;
-  readonly source: 'spec' | 'power-on';
+  readonly source: 'spec' | 'power-on' | 'station';
 }
 
 export interface IntParam {
@@ -152,7 +155,8 @@ export const MQTT_SUBCOMMANDS: readonly MqttSubCommand[] = [
         ...FLAG,
         name: 'msg_len_enable',
         meanings: { 0: 'length not contained in the URC', 1: 'length contained in the URC' },
-        default: { value: 0, source: 'power-on' },
+        // The module powers on with 0; the station writes 1 unless the profile says otherwise (see `station`).
+        default: { value: 1, source: 'station' },
       },
     ],
   },

@@ -135,6 +135,17 @@ describe('fleet-station serve', () => {
       body: JSON.stringify({ moduleId: 'virtual:0', line: 'AT' }),
     });
     expect(((await response.json()) as { ok: boolean }).ok).toBe(true);
+    // The unopenable port is listed in error, its health closed (no engine was ever started for it).
+    const listed = await fetch(`${ready.url}/api/listModules`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ready.token}` },
+      body: '{}',
+    });
+    const modules = ((await listed.json()) as { value: { port: string; state: string; health: { state: string } }[] })
+      .value;
+    const missing = modules.find((m) => m.port === '/dev/does-not-exist');
+    expect(missing?.state).toBe('error');
+    expect(missing?.health.state).toBe('closed');
     const exited = exitOf(child);
     child.kill('SIGTERM');
     expect((await exited).code).toBe(0);

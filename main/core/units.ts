@@ -49,7 +49,8 @@ export class Unit implements RunnableUnit, Disposable {
   private connectionState: ConnectionState = 'attached';
   private identityValue: UnitIdentity = unknownIdentity;
   private problemText: string | null = null;
-  private healthValue: PortHealthView = { state: 'ok', detail: null };
+  /** `closed` until a port is attached: a unit listed for a port that could not be opened has no engine to ask. */
+  private healthValue: PortHealthView = { state: 'closed', detail: 'the port is not open' };
   private step: string | null = null;
   /** The last `keep` transcript lines, as a ring: `seq` is also the number of lines ever recorded. */
   private readonly lines: (TranscriptLine | undefined)[];

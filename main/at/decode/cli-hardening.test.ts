@@ -253,3 +253,195 @@ describe(
     });
   },
 );
+
+/** The data event of a decoded log (--json), and every command's raw line. */
+async function phases(log: string): Promise<{ data: Record<string, unknown>[]; commands: unknown[]; all: Run }> {
+  const all = await decode(['-', '--json'], log);
+  const events = jsonEvents(all.stdout);
+  return {
+    data: events.filter((e) => e.kind === 'data'),
+    commands: events.filter((e) => e.kind === 'command').map((e) => e.raw),
+    all,
+  };
+}
+
+describe('decode follows every data phase the catalogue lists to its end (outside probe)', { timeout: 120_000 }, () => {
+  it('AT+QFTPPUT through COM: counts its upload up to +++ and never shows it', async () => {
+    const log = 'AT+QFTPPUT="a.txt","COM:",0\r\n\r\nCONNECT\r\nsecret file body+++\r\nOK\r\n';
+    const text = await decode(['-'], log);
+    expect(text.stdout).not.toContain('secret file body');
+    expect(text.stdout).toContain('    4  # <16 bytes>');
+    expect(text.stdout).toContain('    5  = OK');
+  });
+
+  it('a command line inside an upload is payload, not a command', async () => {
+    const body = ['first line', 'AT+QMTCONN=0,"id","user","pwInUpload"', 'last'];
+    const log = [
+      'AT+QFTPPUT="a.txt","COM:",0',
+      'CONNECT',
+      body[0],
+      body[1],
+      `${body[2]}+++`,
+      'OK',
+      '+QFTPPUT: 0,56',
+      'AT+CSQ',
+      '+CSQ: 20,99',
+      'OK',
+      '',
+    ].join('\r\n');
+    const { data, commands, all } = await phases(log);
+    expect(commands).toEqual(['AT+QFTPPUT="a.txt","COM:",0', 'AT+CSQ']);
+    expect(data).toHaveLength(1);
+    expect(data[0]).toMatchObject({ name: 'file data', line: 3, decoded: { loggedBytes: body.join('\r\n').length } });
+    expect(all.stdout).not.toContain('first line');
+    expect(all.stdout).not.toContain('pwInUpload');
+  });
+
+  it('an announced length ends the upload; the count is the payload bytes, not its line ending', async () => {
+    const url = 'http://a.b/cde';
+    const log = [
+      `AT+QHTTPURL=${url.length},80`,
+      'CONNECT',
+      url,
+      'OK',
+      'AT+QFUPL="UFS:a.txt",9',
+      'CONNECT',
+      'abc',
+      'defg',
+      '+QFUPL: 9,1234',
+      'OK',
+      '',
+    ].join('\r\n');
+    const text = await decode(['-'], log);
+    expect(text.stdout).toContain('    3  # <14 bytes>');
+    expect(text.stdout).toContain('    7  # <9 bytes>');
+    expect(text.stdout).not.toContain(url);
+    const { data } = await phases(log);
+    expect(data.map((e) => e.decoded)).toEqual([
+      { expectedBytes: 14, loggedBytes: 14 },
+      { expectedBytes: 9, loggedBytes: 9 },
+    ]);
+  });
+
+  it('an upload of the announced length may hold lines that look like results and commands', async () => {
+    // Where the log marks directions, what the host sent is data whatever it looks like.
+    const body = ['OK', 'AT+CSQ', '+QFUPL: 1,2', ''].join('\r\n');
+    const log = [
+      `--> AT+QFUPL="UFS:b.txt",${body.length}`,
+      '<-- CONNECT',
+      ...body
+        .split('\r\n')
+        .slice(0, -1)
+        .map((line) => `--> ${line}`),
+      `<-- +QFUPL: ${body.length},77`,
+      '<-- OK',
+      '',
+    ].join('\r\n');
+    const { data, commands } = await phases(log);
+    expect(commands).toEqual([`AT+QFUPL="UFS:b.txt",${body.length}`]);
+    expect(data.map((e) => e.decoded)).toEqual([{ expectedBytes: body.length, loggedBytes: body.length }]);
+  });
+
+  it('SMS text after > runs to Ctrl-Z (or ESC); its lines are never commands', async () => {
+    const log = [
+      'AT+CMGS="+15551234567"',
+      '> first line',
+      'AT+QMTCONN=0,"x","y","pwSms"\x1a',
+      '+CMGS: 12',
+      'OK',
+      'AT+QCMGS="+15551234567",1,1,2',
+      '> cancelled\x1b',
+      'OK',
+      'AT+CMGW',
+      '> stored',
+      'AT+CSQ\x1a',
+      '+CMGW: 3',
+      'OK',
+      'AT+CMGC=2,16,0,3',
+      '> \x1a',
+      '+CMGC: 5',
+      'OK',
+      '',
+    ].join('\r\n');
+    const { data, commands, all } = await phases(log);
+    expect(commands).toEqual([
+      'AT+CMGS="+15551234567"',
+      'AT+QCMGS="+15551234567",1,1,2',
+      'AT+CMGW',
+      'AT+CMGC=2,16,0,3',
+    ]);
+    expect(data.map((e) => [e.line, e.raw, (e.decoded as { loggedBytes: number }).loggedBytes])).toEqual([
+      [2, 'first line\r\nAT+QMTCONN=0,"x","y","***"', 'first line\r\nAT+QMTCONN=0,"x","y","pwSms"'.length],
+      [7, 'cancelled', 9],
+      [10, 'stored\r\nAT+CSQ', 14],
+      [15, '<0 bytes>', 0],
+    ]);
+    expect(all.stdout).not.toContain('pwSms');
+  });
+
+  it('a publish payload of the announced length may hold a command line', async () => {
+    const payload = 'AT+CSQ';
+    const log = `AT+QMTPUBEX=0,1,1,0,"t",${payload.length}\r\n> ${payload}\r\nOK\r\n+QMTPUBEX: 0,1,0\r\n`;
+    const { data, commands } = await phases(log);
+    expect(commands).toEqual([`AT+QMTPUBEX=0,1,1,0,"t",${payload.length}`]);
+    expect(data).toMatchObject([{ raw: payload, decoded: { expectedBytes: 6, loggedBytes: 6 } }]);
+  });
+
+  it('in a log that marks directions, the module answering ends an upload whose bytes were not logged', async () => {
+    const log = ['--> AT+QFUPL="UFS:c.txt",100', '<-- CONNECT', '<-- +QFUPL: 100,12', '<-- OK', '--> AT+CSQ', ''].join(
+      '\n',
+    );
+    const { data, commands } = await phases(log);
+    expect(commands).toEqual(['AT+QFUPL="UFS:c.txt",100', 'AT+CSQ']);
+    expect(data.map((e) => e.decoded)).toEqual([{ expectedBytes: 100, loggedBytes: 0 }]);
+  });
+});
+
+describe('decode counts a received message as it came (outside probe)', { timeout: 120_000 }, () => {
+  it('a +QMTRECV payload holding a masked secret is counted in its received bytes, and ends where it ends', async () => {
+    const payload = 'pass=pw12345678 and mor';
+    expect(payload.length + 1).toBe(24);
+    const log = [
+      'AT+QMTCONN=0,"id","user","pw12345678"',
+      'OK',
+      `+QMTRECV: 0,1,"t",24,"${payload}!"`,
+      'AT+CSQ',
+      '+CSQ: 20,99',
+      'OK',
+      '',
+    ].join('\r\n');
+    const text = await decode(['-'], log);
+    expect(text.stdout).not.toContain('pw12345678');
+    expect(text.stdout).toContain('  ! +QMTRECV: 0,1,"t",24,"pass=*** and mor!"  -- ');
+    expect(text.stdout).toContain('(24 bytes, packet id 1)');
+    const events = jsonEvents((await decode(['-', '--json'], log)).stdout);
+    expect(events.filter((e) => e.kind === 'command').map((e) => e.raw)).toEqual([
+      'AT+QMTCONN=0,"id","user","***"',
+      'AT+CSQ',
+    ]);
+    expect(events.find((e) => e.name === '+QMTRECV')?.decoded).toMatchObject({
+      payloadLength: 24,
+      payload: 'pass=*** and mor!',
+    });
+  });
+});
+
+describe('decode shows a log as it is written (outside probe)', { timeout: 120_000 }, () => {
+  it('a // comment keeps its blank', async () => {
+    const result = await decode(['-'], '// note\r\n//tight\r\nOK\r\n');
+    expect(result.stdout).toContain('    1  ? // note\n');
+    expect(result.stdout).toContain('    2  ? //tight\n');
+  });
+
+  it('every default-ignorable (invisible filler) character is escaped', async () => {
+    const fillers = ['\u034F', '\u3164', '\u115F', '\u1160', '\uFFA0', '\u180B', '\u{E0001}'];
+    const line = `+QMTRECV: 0,1,"t","a${fillers.join('b')}z"`;
+    for (const args of [['-'], ['-', '--json']]) {
+      const result = await decode(args, `${line}\r\n`);
+      expect(result.code).toBe(0);
+      for (const filler of fillers) expect(result.stdout).not.toContain(filler);
+      expect(result.stdout.toLowerCase()).toContain('\\u034f');
+      expect(result.stdout.toLowerCase()).toContain('\\u3164');
+    }
+  });
+});

@@ -374,7 +374,7 @@ describe('secrets in lines the decoder does not classify (defects 4, 5, 7)', () 
     const events = decodeLog(log);
     expect(leaks(log, ['9kZXZpY2VLZXlTZWNyZXRMaW5lMQ', 'MIIEvQIBADANBgkq'])).toEqual([]);
     expect(events.filter((e) => e.decoded.reason === 'private key')).toHaveLength(4);
-    expect(events.at(-1)).toMatchObject({ kind: 'unknown', raw: '//a real comment' });
+    expect(events.at(-1)).toMatchObject({ kind: 'unknown', raw: '// a real comment' });
   });
 
   it('SIM PIN, PUK and facility passwords are redacted', () => {

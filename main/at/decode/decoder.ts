@@ -1,4 +1,11 @@
-import { completionOf, completionByUrc, mayHoldSecret, SecretMask, type CompletionSpec } from '../../catalogue';
+import {
+  completionOf,
+  completionByUrc,
+  mayHoldSecret,
+  SecretMask,
+  type CompletionSpec,
+  type DataPhase as DataPhaseFacts,
+} from '../../catalogue';
 import { AtStreamParser, parseCommandLine, splitParams, type CommandInfo } from '../parser';
 import type { AtEvent } from '../vocab/types';
 import { explainFinal, explainResponse, explainUrc, type Explanation } from './describe';
@@ -20,7 +27,9 @@ import { KEY_PLACEHOLDER, KeyBlockRedactor, LogRedactor } from './redact';
  * secret; command lines (sent, or echoed) are told to the streaming parser with `noteCommand`, everything the
  * module said is pushed through it, so responses, finals, URCs and multi-line +QMTRECV payloads are classified
  * exactly as the live engine sees them. Payload phases (`> ` and CONNECT) are followed here, line by line,
- * because a log may or may not contain the bytes sent. It never stops at a line it does not understand: such
+ * because a log may or may not contain the bytes sent: the catalogue says which commands open one and how it ends
+ * (its announced length, Ctrl+Z or ESC, `+++`, or the module's answer), and every line up to that end is payload,
+ * counted in the bytes it had (never read as a command). It never stops at a line it does not understand: such
  * lines become `unknown` events.
  *
  * It streams: a log is read in two passes (LogScan learns what must be known of the whole log first: its secrets,
@@ -94,11 +103,43 @@ interface PendingCompletion {
 
 interface DataPhase {
   readonly after: 'prompt' | 'connect';
-  readonly expected: number;
+  readonly direction: DataPhaseFacts['direction'];
+  readonly end: DataPhaseFacts['end'];
+  /** The byte count the command line announced, or null when it gives none. */
+  readonly expected: number | null;
+  /** Payload bytes in the log so far, as they were logged (before any masking). */
   bytes: number;
+  /** Payload lines in the log so far. */
+  lines: number;
+  /** The line ending after the last payload line: payload bytes too if another payload line follows. */
+  pendingEnding: number;
+  /** A prompt's payload text as shown (redacted, at most MAX_SHOWN characters); null for file data. */
+  text: string | null;
+  /** A line that must not be shown (a private key) was part of it: only its size is shown. */
+  hidden: boolean;
+  /** What ended it, when an end marker did: Ctrl+Z, ESC (the send is cancelled) or the escape sequence `+++`. */
+  endedBy: 'ctrl-z' | 'esc' | 'escape' | null;
   /** Line number of the first line after the prompt or CONNECT, where the data starts. */
   readonly firstLine: number;
 }
+
+/** Longest payload text shown (the rest is counted). */
+const MAX_SHOWN = 64 * 1024;
+/** Ctrl+Z ends a text (SMS, socket) payload; ESC cancels it. */
+const CTRL_Z = '\x1a';
+const ESC = '\x1b';
+
+/** Where the first Ctrl+Z or ESC of `text` is, or -1. */
+function ctrlZOrEsc(text: string): number {
+  const z = text.indexOf(CTRL_Z);
+  const esc = text.indexOf(ESC);
+  return z < 0 ? esc : esc < 0 ? z : Math.min(z, esc);
+}
+const ENDED_BY_WORDS: Record<NonNullable<DataPhase['endedBy']>, string> = {
+  'ctrl-z': 'ended by Ctrl+Z',
+  esc: 'cancelled with ESC: the module discards it',
+  escape: 'ended by +++',
+};
 
 const FINAL_OR_URC = /^(OK|ERROR|NO CARRIER|\+CME ERROR:.*|\+CMS ERROR:.*|\+[A-Z0-9_]+:.*|RDY|APP RDY|POWERED DOWN)$/i;
 const encoder = new TextEncoder();
@@ -197,8 +238,10 @@ export class LogDecoder {
   private line: LogLine = { number: 0, time: null, timeMs: null, direction: null, body: '', comment: null };
   /** The redacted `//` note of the current line. */
   private note: string | null = null;
-  private readonly onSplit = (text: string, dropped: number): void => {
-    this.logLine(text, dropped);
+  /** Lines of a +QMTRECV message went to the parser as logged (unmasked): what it says next must be masked. */
+  private rawFed = false;
+  private readonly onSplit = (text: string, dropped: number, ending: number): void => {
+    this.logLine(text, dropped, ending);
   };
 
   constructor(
@@ -216,7 +259,7 @@ export class LogDecoder {
 
   /** The end of the log: everything still held is decided and handed on. */
   end(): void {
-    for (const { text, dropped } of this.splitter.end()) this.logLine(text, dropped);
+    for (const { text, dropped, ending } of this.splitter.end()) this.logLine(text, dropped, ending);
     this.endData();
     // Whatever the parser still holds (a line without its ending) is flushed as a last line.
     this.emitParsed(this.parser.push(encoder.encode('\r\n')));
@@ -226,7 +269,7 @@ export class LogDecoder {
     this.flush();
   }
 
-  private logLine(text: string, dropped: number): void {
+  private logLine(text: string, dropped: number, ending: number): void {
     this.number++;
     const line = parseLogLine(text, this.number, this.arrows);
     if (line.timeMs !== null) this.lastTimeMs = line.timeMs;
@@ -236,15 +279,15 @@ export class LogDecoder {
     if (this.keys.line(whole) !== whole) {
       this.line = { ...line, comment: null };
       this.note = null;
-      this.onKeyLine(byteLength(whole));
+      this.onKeyLine(byteLength(whole), ending);
     } else {
       this.note = line.comment === null ? null : this.redactor.text(line.comment);
       this.line = line;
       if (line.body === '' && line.comment !== null) {
         this.emit(this.event('unknown', null, `//${this.note ?? ''}`, { reason: 'comment' }));
       } else {
-        if (!hasEscapedLines(line.body)) this.onLine(this.redactor.line(line.body));
-        else for (const piece of expandEscapedLines(line.body)) this.onLine(this.redactor.line(piece));
+        if (!hasEscapedLines(line.body)) this.onLine(this.redactor.line(line.body), line.body, ending);
+        else for (const piece of expandEscapedLines(line.body)) this.onLine(this.redactor.line(piece), piece, 0);
       }
     }
     if (dropped > 0) {
@@ -271,34 +314,35 @@ export class LogDecoder {
   }
 
   /** A line of a private key block: counted as file data inside a data phase, else shown as a placeholder. */
-  private onKeyLine(bytes: number): void {
+  private onKeyLine(bytes: number, ending: number): void {
     const data = this.data;
     if (data) {
-      data.bytes += bytes + (data.after === 'connect' ? 1 : 0);
-      if (data.after === 'prompt') this.endData(null);
+      data.hidden = true;
+      this.countData(data, bytes, ending);
       return;
     }
     this.emit(this.event('unknown', null, KEY_PLACEHOLDER, { reason: 'private key' }));
   }
 
-  /** One line of the AT stream, already redacted. */
-  private onLine(body: string): void {
-    const isCommand = /^AT/i.test(body);
-    if (this.data) {
-      const endsData = isCommand || FINAL_OR_URC.test(body) || (this.data.after === 'prompt' && body.startsWith('>'));
-      if (!endsData) {
-        this.data.bytes += byteLength(body) + (this.data.after === 'connect' ? 1 : 0);
-        if (this.data.after === 'prompt') this.endData(body);
+  /**
+   * One line of the AT stream: `body` redacted, `raw` as logged (payload is counted in the bytes it had), and the
+   * length of its line ending (a payload's line endings are payload bytes too).
+   */
+  private onLine(body: string, raw: string, ending: number): void {
+    const data = this.data;
+    if (data) {
+      if (!this.endsData(data, body)) {
+        this.onDataLine(data, body, raw, ending);
         return;
       }
       this.endData();
     }
-    if (isCommand) {
+    if (/^AT/i.test(body)) {
       this.onCommand(body);
       return;
     }
     if (body.startsWith('>')) {
-      this.onPrompt(body);
+      this.onPrompt(body, raw, ending);
       return;
     }
     if (this.line.direction === 'tx' && body !== '') {
@@ -306,7 +350,87 @@ export class LogDecoder {
       this.emit(this.event('unknown', null, body, { reason: 'sent text that is not a command' }));
       return;
     }
-    this.emitParsed(this.parser.pushLine(body));
+    this.toParser(body, raw);
+  }
+
+  /**
+   * A line for the parser. A +QMTRECV message goes to it as logged: its payload is counted (by its `<len>`, and
+   * in the explanation) in the bytes it had, not in what masking left of them; what the parser then says is
+   * masked before it goes anywhere.
+   */
+  private toParser(body: string, raw: string): void {
+    const hold = this.parser.hold;
+    const recv =
+      hold === 'recv-counted' ||
+      hold === 'recv-quoted' ||
+      (hold === null && body.charCodeAt(0) === 0x2b && /^\+QMTRECV:/i.test(body));
+    if (!recv || raw === body) {
+      this.emitParsed(this.parser.pushLine(body));
+      return;
+    }
+    this.rawFed = true;
+    this.emitParsed(this.parser.pushLine(raw));
+  }
+
+  /** Whether a line ends the data phase: the module speaking (an answer, a result) after the host's bytes. */
+  private endsData(data: DataPhase, body: string): boolean {
+    const direction = this.line.direction;
+    // A log that marks directions says whose line it is: the sender's lines are data, the other side's are not.
+    if (direction !== null) return (direction === 'tx') !== (data.direction === 'to-module');
+    return FINAL_OR_URC.test(body) || (data.after === 'prompt' && body.startsWith('>'));
+  }
+
+  /** A line of payload: counted up to its end marker (if the phase has one), shown only when it is a prompt's. */
+  private onDataLine(data: DataPhase, body: string, raw: string, ending: number): void {
+    // An announced length is the end: the bytes are taken as they are. Without one, the end marker.
+    const find =
+      data.expected !== null
+        ? null
+        : data.end === 'escape'
+          ? (text: string) => text.indexOf('+++')
+          : data.end === 'ctrl-z'
+            ? ctrlZOrEsc
+            : null;
+    const at = find === null ? -1 : find(raw);
+    if (at < 0) {
+      this.appendShown(data, body);
+      this.countData(data, byteLength(raw), ending);
+      return;
+    }
+    data.endedBy = data.end === 'escape' ? 'escape' : raw.charCodeAt(at) === 0x1b ? 'esc' : 'ctrl-z';
+    // The marker is found in the redacted line too (masking leaves it), unless it was inside a secret.
+    const shownAt = find === null ? -1 : find(body);
+    this.appendShown(data, shownAt < 0 ? body : body.slice(0, shownAt));
+    data.bytes += data.pendingEnding + byteLength(raw.slice(0, at));
+    data.pendingEnding = 0;
+    data.lines++;
+    this.endData();
+    const rest = shownAt < 0 ? '' : body.slice(shownAt + (data.endedBy === 'escape' ? 3 : 1));
+    if (rest.trim() !== '') this.onLine(rest, rest, ending);
+  }
+
+  /** Adds a payload line (`bytes` as logged) and, when the phase has an announced length, ends it at that length. */
+  private countData(data: DataPhase, bytes: number, ending: number): void {
+    data.bytes += data.pendingEnding + bytes;
+    data.pendingEnding = ending;
+    data.lines++;
+    if (data.expected === null) return;
+    if (data.bytes >= data.expected) {
+      data.pendingEnding = 0;
+      this.endData();
+    } else if (data.bytes + ending >= data.expected) {
+      // The payload's last bytes are what the log shows as this line's ending.
+      data.bytes = data.expected;
+      data.pendingEnding = 0;
+      this.endData();
+    }
+  }
+
+  /** A prompt's payload line, added to the text shown (with the line ending before it). */
+  private appendShown(data: DataPhase, body: string): void {
+    if (data.text === null || data.text.length >= MAX_SHOWN) return;
+    const separator = data.lines === 0 ? '' : data.pendingEnding === 2 ? '\r\n' : data.pendingEnding === 1 ? '\n' : '';
+    data.text = (data.text + separator + body).slice(0, MAX_SHOWN);
   }
 
   private onCommand(body: string): void {
@@ -334,53 +458,106 @@ export class LogDecoder {
     };
   }
 
-  private onPrompt(body: string): void {
+  private onPrompt(body: string, raw: string, ending: number): void {
     this.emit(this.event('prompt', '>', '>'));
-    const payload = this.current?.info.payload;
     const rest = body.replace(/^>\s?/, '');
-    if (!payload || payload.after !== 'prompt') {
+    if (!this.openData('prompt', this.line.number + (rest === '' ? 1 : 0))) {
       if (rest !== '') this.emit(this.event('unknown', null, rest, { reason: 'text after a prompt' }));
       return;
     }
+    if (rest !== '' && this.data) this.onDataLine(this.data, rest, raw.replace(/^>\s?/, ''), ending);
+  }
+
+  /**
+   * Opens the data phase the command in flight has after a prompt or CONNECT, as the catalogue describes it;
+   * false when it has none.
+   */
+  private openData(after: DataPhase['after'], firstLine: number): boolean {
+    const phase = this.current?.info.dataPhase;
+    if (!phase || phase.after !== after) return false;
     this.data = {
-      after: 'prompt',
-      expected: payload.length,
+      after,
+      direction: phase.direction,
+      end: phase.end,
+      expected: phase.length,
       bytes: 0,
-      firstLine: this.line.number + (rest === '' ? 1 : 0),
+      lines: 0,
+      pendingEnding: 0,
+      text: after === 'prompt' ? '' : null,
+      hidden: false,
+      endedBy: null,
+      firstLine,
     };
-    if (rest !== '') {
-      this.data.bytes = byteLength(rest);
-      this.endData(rest);
-    }
+    return true;
   }
 
   /** Ends a payload phase: one data event with its size (file contents are never shown, payload text is). */
-  private endData(text: string | null = null): void {
+  private endData(): void {
     const data = this.data;
     if (!data) return;
     this.data = null;
-    const shown = data.after === 'prompt' && text !== null;
+    const shown = data.text !== null && data.text !== '' && !data.hidden;
     const what = data.after === 'prompt' ? 'payload' : 'file contents';
+    const decoded: Record<string, unknown> =
+      data.expected === null ? { loggedBytes: data.bytes } : { expectedBytes: data.expected, loggedBytes: data.bytes };
     const draft = this.event(
       'data',
       data.after === 'prompt' ? 'payload' : 'file data',
-      shown ? text : `<${data.bytes} bytes>`,
-      {
-        expectedBytes: data.expected,
-        loggedBytes: data.bytes,
-      },
+      shown ? (data.text ?? '') : `<${data.bytes} bytes>`,
+      decoded,
     );
-    draft.explanation =
-      data.bytes === 0
-        ? `The ${what} (${data.expected} bytes announced) are not in the log.`
-        : data.after === 'prompt'
-          ? `${data.bytes} of ${data.expected} announced bytes are in the log.`
-          : `The file contents (${data.expected} bytes announced) are in the log; not shown.`;
+    const endedBy = data.endedBy === null ? '' : ENDED_BY_WORDS[data.endedBy];
+    let sentence: string;
+    if (data.after === 'connect' && data.bytes > 0) {
+      // File contents: `(<announced> bytes announced)`, or without a length `(<logged> bytes[, ended by +++])`.
+      const size =
+        data.expected === null
+          ? `${data.bytes} bytes${endedBy === '' ? '' : `, ${endedBy}`}`
+          : `${data.expected} bytes announced`;
+      sentence = `The file contents (${size}) are in the log; not shown.`;
+    } else {
+      const announced = data.expected === null ? '' : ` (${data.expected} bytes announced)`;
+      sentence =
+        data.bytes === 0 && data.endedBy === null
+          ? `The ${what}${announced} are not in the log`
+          : data.expected === null
+            ? `${data.bytes} bytes are in the log`
+            : `${data.bytes} of ${data.expected} announced bytes are in the log`;
+      sentence += `${endedBy === '' ? '' : `, ${endedBy}`}.`;
+    }
+    draft.explanation = sentence;
     this.emit(draft).line = data.firstLine;
   }
 
   private emitParsed(events: readonly AtEvent[]): void {
-    for (const event of events) this.onParsed(event);
+    for (const event of events) this.onParsed(this.rawFed ? this.masked(event) : event);
+    if (this.rawFed && this.parser.hold === null) this.rawFed = false;
+  }
+
+  /**
+   * An event of a line the parser had unmasked (see toParser): its text masked with every secret known (the
+   * redactor's rules have run on the line, so they are all known). A message (`recv`) is masked where it is shown,
+   * after its size is taken.
+   */
+  private masked(event: AtEvent): AtEvent {
+    const mask = (text: string): string => this.redactor.text(text);
+    switch (event.kind) {
+      case 'response':
+      case 'urc':
+        return { ...event, raw: mask(event.raw), params: event.params.map(mask) };
+      case 'final':
+        return event.text === undefined
+          ? { ...event, raw: mask(event.raw) }
+          : { ...event, raw: mask(event.raw), text: mask(event.text) };
+      case 'echo':
+      case 'prompt':
+      case 'connect':
+      case 'unknown':
+        return { ...event, raw: mask(event.raw) };
+      case 'recv':
+      case 'data':
+        return event;
+    }
   }
 
   private onParsed(event: AtEvent): void {
@@ -404,17 +581,19 @@ export class LogDecoder {
         this.onUrc(event);
         return;
       case 'recv': {
+        // Its size as received; its words, as everything else, masked when the parser had it unmasked.
         const explanation = explainUrc(event);
-        const fields = this.event(event.solicited ? 'response' : 'urc', '+QMTRECV', event.raw);
+        const mask = this.rawFed ? (text: string) => this.redactor.text(text) : (text: string) => text;
+        const fields = this.event(event.solicited ? 'response' : 'urc', '+QMTRECV', mask(event.raw));
         if (event.solicited && commandLine !== undefined) fields.command = commandLine;
         fields.decoded = {
           clientIdx: event.clientIdx,
           msgid: event.msgid,
-          topic: event.topic,
+          topic: mask(event.topic),
           payloadLength: event.payloadLength,
-          payload: utf8.decode(event.payload),
+          payload: mask(utf8.decode(event.payload)),
         };
-        this.emit(explained(fields, explanation));
+        this.emit(explained(fields, { ...explanation, summary: mask(explanation.summary) }));
         return;
       }
       case 'prompt':
@@ -423,12 +602,12 @@ export class LogDecoder {
       case 'connect': {
         const fields = this.event('prompt', 'CONNECT', event.raw);
         if (commandLine !== undefined) fields.command = commandLine;
-        fields.explanation = 'Data phase: the module waits for the file bytes.';
+        fields.explanation =
+          this.current?.info.dataPhase?.direction === 'from-module'
+            ? 'Data phase: the module sends the file bytes.'
+            : 'Data phase: the module waits for the file bytes.';
         this.emit(fields);
-        const payload = this.current?.info.payload;
-        if (payload?.after === 'connect') {
-          this.data = { after: 'connect', expected: payload.length, bytes: 0, firstLine: this.line.number + 1 };
-        }
+        this.openData('connect', this.line.number + 1);
         return;
       }
       case 'data':

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expandEscapedLines, marksArrow, parseLogLine, splitLogLines, stampFacts, usesArrowMarkers } from './log-line';
+import {
+  expandEscapedLines,
+  LineSplitter,
+  marksArrow,
+  parseLogLine,
+  splitLogLines,
+  stampFacts,
+  usesArrowMarkers,
+} from './log-line';
 
 describe('log line decorations', () => {
   it('timestamp formats', () => {
@@ -153,5 +161,30 @@ describe('dated timestamps, read fast', () => {
       expect(parseLogLine('<---', 1, arrows)).toMatchObject({ direction: 'rx', body: '-' });
       expect(parseLogLine('10:00:00 \u00a0|<-- OK', 1, arrows)).toMatchObject({ direction: 'rx', body: 'OK' });
     }
+  });
+});
+
+describe('the line splitter says how each line ended', () => {
+  it('CR LF, LF, a lone CR and no ending, however the log is cut into pieces', () => {
+    const log = 'a\r\nb\nc\rd\r\ne';
+    const whole = (pieces: readonly string[]): [string, number][] => {
+      const splitter = new LineSplitter();
+      const lines = pieces.flatMap((piece) => splitter.push(piece));
+      return [...lines, ...splitter.end()].map((line) => [line.text, line.ending]);
+    };
+    const expected: [string, number][] = [
+      ['a', 2],
+      ['b', 1],
+      ['c', 1],
+      ['d', 2],
+      ['e', 0],
+    ];
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: log.length - 1 }), { maxLength: 5 }), (cuts) => {
+        const at = [0, ...[...cuts].sort((x, y) => x - y), log.length];
+        expect(whole(at.slice(1).map((to, i) => log.slice(at[i], to)))).toEqual(expected);
+      }),
+    );
+    expect(whole(['x\r'])).toEqual([['x', 1]]);
   });
 });

@@ -15,7 +15,10 @@ export interface LogLine {
   readonly direction: 'tx' | 'rx' | null;
   /** The line itself, trailing whitespace and literal `\r` / `<CR>` markers removed (a prompt keeps `> `). */
   readonly body: string;
-  /** A `//` annotation someone added to the log (as the application note's examples do), or null. */
+  /**
+   * A `//` annotation someone added to the log (as the application note's examples do), or null: the text after
+   * the `//`, as written for a whole-line comment, trimmed for a note after the line.
+   */
   readonly comment: string | null;
 }
 
@@ -49,6 +52,8 @@ export interface SplitLine {
   readonly text: string;
   /** Characters of an overlong line that were dropped (0 for ordinary lines). */
   readonly dropped: number;
+  /** Characters of its line ending: 2 for CR LF, 1 for LF or a lone CR, 0 for a last line without one. */
+  readonly ending: number;
 }
 
 /**
@@ -58,21 +63,30 @@ export interface SplitLine {
 export class LineSplitter {
   private partial = '';
   private dropped = 0;
-  /** The last piece ended with CR: an LF starting the next one belongs to it. */
+  /** The last piece ended with CR: the line before it waits for the next piece, whose LF may belong to it. */
   private afterCr = false;
 
   constructor(private readonly maxLine = MAX_LOG_LINE) {}
 
   push(text: string): SplitLine[] {
     const lines: SplitLine[] = [];
-    this.each(text, (line, dropped) => lines.push({ text: line, dropped }));
+    this.each(text, (line, dropped, ending) => lines.push({ text: line, dropped, ending }));
     return lines;
   }
 
-  /** Like `push`, handing each line (and the characters dropped from it) to `sink`: no array, no line objects. */
-  each(text: string, sink: (text: string, dropped: number) => void): void {
-    let start = this.afterCr && text.charCodeAt(0) === LF ? 1 : 0;
-    this.afterCr = false;
+  /**
+   * Like `push`, handing each line (the characters dropped from it, and the length of its ending) to `sink`: no
+   * array, no line objects.
+   */
+  each(text: string, sink: (text: string, dropped: number, ending: number) => void): void {
+    if (text === '') return;
+    let start = 0;
+    if (this.afterCr) {
+      this.afterCr = false;
+      start = text.charCodeAt(0) === LF ? 1 : 0;
+      const { text: line, dropped } = this.line();
+      sink(line, dropped, start + 1);
+    }
     let lf = text.indexOf('\n', start);
     let cr = text.indexOf('\r', start);
     while (lf >= 0 || cr >= 0) {
@@ -80,18 +94,23 @@ export class LineSplitter {
       let next: number;
       if (cr >= 0 && (lf < 0 || cr < lf)) {
         end = cr;
+        if (cr + 1 === text.length) {
+          // Whether an LF follows is for the next piece to say.
+          this.take(text, start, end);
+          this.afterCr = true;
+          return;
+        }
         next = text.charCodeAt(cr + 1) === LF ? cr + 2 : cr + 1;
-        if (cr + 1 === text.length) this.afterCr = true;
       } else {
         end = lf;
         next = lf + 1;
       }
       if (this.partial === '' && this.dropped === 0 && end - start <= this.maxLine) {
-        sink(text.slice(start, end), 0);
+        sink(text.slice(start, end), 0, next - end);
       } else {
         this.take(text, start, end);
         const { text: line, dropped } = this.line();
-        sink(line, dropped);
+        sink(line, dropped, next - end);
       }
       start = next;
       if (lf >= 0 && lf < start) lf = text.indexOf('\n', start);
@@ -100,9 +119,13 @@ export class LineSplitter {
     this.take(text, start, text.length);
   }
 
-  /** The last line, when the log does not end with a line ending. */
+  /** The last line, when the log does not end with a line ending (or ends with a CR still held). */
   end(): SplitLine[] {
-    return this.partial === '' && this.dropped === 0 ? [] : [this.line()];
+    if (this.afterCr) {
+      this.afterCr = false;
+      return [{ ...this.line(), ending: 1 }];
+    }
+    return this.partial === '' && this.dropped === 0 ? [] : [{ ...this.line(), ending: 0 }];
   }
 
   private take(text: string, from: number, to: number): void {
@@ -112,7 +135,7 @@ export class LineSplitter {
     this.dropped += to - from - Math.max(kept, 0);
   }
 
-  private line(): SplitLine {
+  private line(): { text: string; dropped: number } {
     const line = { text: this.partial, dropped: this.dropped };
     this.partial = '';
     this.dropped = 0;
@@ -349,7 +372,9 @@ function cleanBody(text: string): string {
  */
 function splitComment(text: string): { body: string; comment: string | null } {
   if (!text.includes('//')) return { body: text, comment: null };
-  if (text.trimStart().startsWith('//')) return { body: '', comment: text.trimStart().slice(2).trim() };
+  // A whole-line comment is kept as written after its `//` (`// note` stays `// note`); a trailing note is trimmed
+  // (it is shown after `  // `).
+  if (text.trimStart().startsWith('//')) return { body: '', comment: text.trimStart().slice(2).trimEnd() };
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];

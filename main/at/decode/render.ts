@@ -3,13 +3,17 @@ import type { DecodedEvent } from './decoder';
 /**
  * Renders a decoded timeline for people (an annotated text view) or for scripts (one JSON object per line), one
  * event at a time so a long log streams. Characters that could rewrite the terminal or hide what a line says
- * are shown escaped: control characters, and invisible and bidirectional formatting characters (U+202E and
- * friends), line and paragraph separators.
+ * are shown escaped: control characters, invisible and bidirectional formatting characters (U+202E and
+ * friends), default-ignorable fillers (U+3164), line and paragraph separators.
  */
 
-/** Characters shown escaped: controls, format (bidi, zero-width), separators, lone surrogates. */
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
-const INVISIBLE_ALL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+/**
+ * Characters shown escaped: controls, format (bidi, zero-width), separators, lone surrogates, and every
+ * default-ignorable code point (fillers such as U+034F, U+115F, U+3164 and variation selectors: invisible, or
+ * drawn as blank space, wherever they are).
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Default_Ignorable_Code_Point}]/u;
+const INVISIBLE_ALL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Default_Ignorable_Code_Point}]/gu;
 
 const hex = (code: number, digits: number): string => code.toString(16).padStart(digits, '0');
 

@@ -430,7 +430,8 @@ export class LogDecoder {
   private appendShown(data: DataPhase, body: string): void {
     if (data.text === null || data.text.length >= MAX_SHOWN) return;
     const separator = data.lines === 0 ? '' : data.pendingEnding === 2 ? '\r\n' : data.pendingEnding === 1 ? '\n' : '';
-    data.text = (data.text + separator + body).slice(0, MAX_SHOWN);
+    const text = data.text + separator + body;
+    data.text = text.length > MAX_SHOWN ? text.slice(0, MAX_SHOWN) : text;
   }
 
   private onCommand(body: string): void {

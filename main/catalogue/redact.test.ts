@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineRedactor, redact, redactLine, redactText } from './redact';
+import { LineRedactor, mayHoldSecret, redact, redactLine, redactText } from './redact';
 
 /** The one redactor: the catalogue's secret parameters, in every spelling, masked one by one, failing closed. */
 
@@ -221,6 +221,47 @@ describe('follows a secret wrapped onto the next line', () => {
     expect(lines.flatMap((line) => line.secrets)).toEqual(['Zq7Wx9Kp3Lm2']);
   });
 
+  it('when the name is broken over three lines', () => {
+    expect(run('AT+QMT', 'CONN', '=0,"id","user","Zq9SecretA"', 'OK')).toEqual([
+      'AT+QMT',
+      'CONN',
+      '=0,"id","user","***"',
+      'OK',
+    ]);
+    expect(run('AT+', 'QMT', 'CONN=0,"id","user","Zq9SecretU"')).toEqual(['AT+', 'QMT', 'CONN=0,"id","user","***"']);
+  });
+
+  it('across empty lines (CR CR LF endings)', () => {
+    expect(run('AT+QMTCONN=0,"id","user"', '', ',"Zq9SecretQ"', '', 'OK')).toEqual([
+      'AT+QMTCONN=0,"id","user"',
+      '',
+      ',"***"',
+      '',
+      'OK',
+    ]);
+    expect(run('AT+QMTCONN', '', '=0,"id","user","Zq9SecretS"')).toEqual(['AT+QMTCONN', '', '=0,"id","user","***"']);
+  });
+
+  it('for a sub-setting the catalogue does not know, onto the next line', () => {
+    expect(run('AT+QMTCFG="aliauthx",0,"pk",', '"dn","Zq9Unk01"', 'OK')).toEqual([
+      'AT+QMTCFG="aliauthx",***,"***",',
+      '"***","***"',
+      'OK',
+    ]);
+    expect(run('AT+QMTCFG="aliauthx",0,"pk","dn"', ',"Zq9Unk02"')).toEqual([
+      'AT+QMTCFG="aliauthx",***,"***","***"',
+      ',"***"',
+    ]);
+  });
+
+  it('the rest of an unquoted secret is one word, hidden on its line and never learnt on its own', () => {
+    const redactor = new LineRedactor();
+    const lines = ['AT+CPIN=1234', 'ready', 'OK'].map((line) => redactor.line(line));
+    expect(lines.map((line) => line.text)).toEqual(['AT+CPIN=***', '***', 'OK']);
+    expect(lines.flatMap((line) => line.secrets)).toEqual(['1234', '1234ready']);
+    expect(run('AT+CPIN=1234', 'Connecting to broker now')).toEqual(['AT+CPIN=***', 'Connecting to broker now']);
+  });
+
   it('redactText follows wrapped lines inside one text', () => {
     expect(redactText('AT+QMTCONN=0,"id","user","pw\r\nord"\r\nOK')).toBe(
       'AT+QMTCONN=0,"id","user","***\r\n***"\r\nOK',
@@ -319,9 +360,42 @@ describe('property: a secret-bearing line broken anywhere onto two lines keeps i
   });
 });
 
+describe('property: a secret-bearing line broken into three, empty lines between, keeps its secret hidden', () => {
+  const lines = [
+    'AT+QMTCONN=0,"id","user","Zq7Wx9Kp3Lm2"',
+    'AT+QMTCFG="aliauth",0,"pk","dn","Zq7Wx9Kp3Lm2"',
+    'AT+QICSGP=1,1,"apn","user","Zq7Wx9Kp3Lm2",1',
+    'AT+CPWD="SC","Zq7Wx9Kp3Lm2","Zq7Wx9Kp3Lm3"',
+  ];
+  it('at any two places', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...lines), fc.nat(), fc.nat(), fc.boolean(), (line, a, b, blank) => {
+        const first = 1 + (a % (line.length - 1));
+        const second = first + (b % (line.length - first));
+        const pieces = [line.slice(0, first), line.slice(first, second), line.slice(second)].filter((p) => p !== '');
+        const redactor = new LineRedactor();
+        const shown = pieces
+          .flatMap((piece) => (blank ? [piece, ''] : [piece]))
+          .map((piece) => redactor.line(piece).text)
+          .join('|');
+        expect(shown).not.toContain('Zq7Wx9');
+        expect(shown).not.toContain('p3Lm2');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
 describe('long and hostile lines', () => {
-  // Each stretch of a line is read a bounded number of times, however many commands it holds. The test's own
-  // time limit is the safety net.
+  // Linear, this takes milliseconds; quadratic (a pattern whose two blank runs fought over the same blanks), about
+  // three minutes: the test's time limit is only the safety net.
+  it('a line of a plus sign and 400,000 blanks', { timeout: 15_000 }, () => {
+    const line = `+${' '.repeat(400_000)}x`;
+    expect(redactLine(line)).toBe(line);
+    expect(new LineRedactor().line(line).text).toBe(line);
+    expect(mayHoldSecret(line)).toBe(false);
+  });
+
   it('a line of thousands of commands, each followed by prose', () => {
     const line = 'AT+QMTCONN=0,"c","u","pw" sent, '.repeat(20_000);
     expect(redactLine(line)).toBe('AT+QMTCONN=0,"c","u","***" sent, '.repeat(20_000));

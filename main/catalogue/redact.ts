@@ -246,13 +246,13 @@ class LineWork {
   ) {}
 
   /** Masks [start, end) of the view, and learns what it held. */
-  mask(start: number, end: number, wholeRegion = false): string {
+  mask(start: number, end: number, wholeRegion = false, learnIt = true): string {
     const from = at(this.view, start);
     const to = at(this.view, end);
     if (to <= from) return '';
     const value = this.line.slice(from, to);
     this.masks.push({ from, to });
-    this.learn(value, wholeRegion);
+    if (learnIt) this.learn(value, wholeRegion);
     return value;
   }
 
@@ -341,7 +341,18 @@ function redactCommand(
     const from = first === 0 ? 1 : 0;
     for (let i = from; i < scan.fields.length; i++) maskField(work, scan.fields[i] as Field);
     if (scan.bad >= 0) work.mask(scan.bad, text.length, true);
-    return { end: scan.end, carry: null };
+    // Its parameters may go on over the next line: hidden there too (after a comma, inside a quote, or after the
+    // last parameter when the next line goes on with a comma).
+    const count = first + scan.fields.length;
+    const ended = scan.bad < 0 && !scan.trailing && scan.end === text.length && count > 1;
+    if (!scan.trailing && !scan.open && !ended) return { end: scan.end, carry: null };
+    const rest = { spec, form, setting, partial: '', budget: 512, hidden: true };
+    const carry: Carry = scan.open
+      ? { ...rest, index: count, inQuote: true }
+      : scan.trailing
+        ? { ...rest, index: count, inQuote: false }
+        : { ...rest, index: count - 1, inQuote: false, after: 'quoted' };
+    return { end: scan.end, carry };
   }
   const rule = secretRule(spec, form, settingFound);
   if (rule === null) return { end: scan.end, carry: null };
@@ -431,7 +442,8 @@ function applyRule(
       // Only an unquoted secret is taken to go on without a comma (its rest hidden); any other parameter must be
       // followed by a comma (or, a comma lost, by a quote).
       const after = unquotedSecret ? 'unquoted' : 'quoted';
-      carry = { spec: state.spec, form: state.form, setting, index, inQuote: false, partial: '', budget: 0, after };
+      const partial = unquotedSecret ? text.slice(last.start, last.end) : '';
+      carry = { spec: state.spec, form: state.form, setting, index, inQuote: false, partial, budget: 0, after };
     }
   }
   return { end: scan.end, carry };
@@ -512,10 +524,10 @@ function prefixesOf(name: string): string {
 
 /** A line that ends in the head of a secret-bearing command (`+`, `+QMT`, `+QMTCONN `): see headAtEnd. */
 const HEAD_AT_END = new RegExp(
-  `\\+[ \\t]*(?:${[...SECRET_BEARING.keys()]
+  `^\\+[ \\t]*(?:(?:${[...SECRET_BEARING.keys()]
     .filter((name) => /^[A-Z0-9]+$/i.test(name))
     .map(prefixesOf)
-    .join('|')})?[ \\t]*$`,
+    .join('|')})[ \\t]*)?$`,
   'i',
 );
 
@@ -536,8 +548,23 @@ function continueCommand(work: LineWork, carry: Carry): CommandResult {
   while (i < text.length && blank(text.charCodeAt(i))) i++;
   const next = { ...carry, after: undefined };
   if (text.charCodeAt(i) === COMMA) return redactCommand(work, i + 1, { ...next, index: carry.index + 1 });
-  // The rest of an unquoted secret; or a quoted parameter after a lost comma (read as the next one).
-  if (carry.after === 'unquoted') return redactCommand(work, 0, next);
+  if (carry.after === 'unquoted') {
+    // The rest of an unquoted secret (`AT+CPIN=12`, then `34`) is one word up to a comma or the line's end: hidden
+    // here, learnt only joined to its start. Words with blanks between them are a line of their own.
+    let j = i;
+    while (j < text.length && !fieldEnd(text.charCodeAt(j)) && !blank(text.charCodeAt(j))) j++;
+    let k = j;
+    while (k < text.length && blank(text.charCodeAt(k))) k++;
+    const ends = k >= text.length || text.charCodeAt(k) === COMMA || text.charCodeAt(k) === SEMICOLON;
+    if (j === i || !ends) return { end: 0, carry: null };
+    const rest = work.mask(i, j, false, false);
+    work.learn(carry.partial + rest, false);
+    if (k < text.length && text.charCodeAt(k) === COMMA) {
+      return redactCommand(work, k + 1, { ...next, index: carry.index + 1, partial: '' });
+    }
+    return { end: k, carry: null };
+  }
+  // A quoted parameter after a lost comma (read as the next one).
   if (text.charCodeAt(i) === QUOTE) return redactCommand(work, i, { ...next, index: carry.index + 1 });
   return { end: 0, carry: null };
 }
@@ -547,8 +574,10 @@ function continueCommand(work: LineWork, carry: Carry): CommandResult {
  * where findCommand allows them), which the next line may complete: `+` and what follows it, or null.
  */
 function headAtEnd(text: string): string | null {
-  const match = HEAD_AT_END.exec(text);
-  return match === null ? null : match[0];
+  const plus = text.lastIndexOf('+');
+  if (plus < 0) return null;
+  const tail = text.slice(plus);
+  return HEAD_AT_END.test(tail) ? tail : null;
 }
 
 function redactWith(line: string, pending: Pending): { redaction: Redaction; pending: Pending } {
@@ -556,6 +585,8 @@ function redactWith(line: string, pending: Pending): { redaction: Redaction; pen
   if (carry === null && head === null && !mayHoldSecret(line)) {
     return { redaction: { text: line, secrets: NOTHING }, pending: NONE };
   }
+  // An empty line (a capture's CR CR LF) breaks nothing: what the last line left open waits for the next.
+  if (BLANK_LINE.test(line)) return { redaction: { text: line, secrets: NOTHING }, pending };
   const view = viewOf(line);
   let work: LineWork | null = null;
   let pos = 0;
@@ -596,7 +627,10 @@ function redactWith(line: string, pending: Pending): { redaction: Redaction; pen
     open = result.carry;
     pos = Math.max(result.end, next);
   }
-  const nextHead = open === null && PLUS.test(line) ? headAtEnd(view.text) : null;
+  // The name may go on over more lines (`AT+QMT`, `CONN`, `=0,...`): a line without a plus extends the head.
+  const grown = head !== null && !own && work === null && !view.text.includes('+') ? head + view.text : null;
+  const nextHead =
+    open !== null ? null : grown !== null ? headAtEnd(grown) : PLUS.test(line) ? headAtEnd(view.text) : null;
   return {
     redaction: work === null ? { text: line, secrets: NOTHING } : work.result(),
     pending: open === null && nextHead === null ? NONE : { carry: open, head: nextHead },
@@ -605,6 +639,9 @@ function redactWith(line: string, pending: Pending): { redaction: Redaction; pen
 
 const NONE: Pending = { carry: null, head: null };
 
+/** A line of nothing but blanks and control characters. */
+const BLANK_LINE = /^[\s\p{Cc}\p{Cf}]*$/u;
+
 /**
  * Whether a line may hold a secret the catalogue knows, a cheap first test: it has a plus sign (in any form) and,
  * when it is printable ASCII, a secret-bearing name the redactor would read as a command or an answer. A line of
@@ -612,7 +649,7 @@ const NONE: Pending = { carry: null, head: null };
  * part of it.
  */
 export function mayHoldSecret(line: string): boolean {
-  return PLUS.test(line) && (!PLAIN.test(line) || SECRET_NAME.test(line) || HEAD_AT_END.test(line));
+  return PLUS.test(line) && (!PLAIN.test(line) || SECRET_NAME.test(line) || headAtEnd(line) !== null);
 }
 
 /** One line with its secrets masked, and the secrets it held. No memory of other lines. */

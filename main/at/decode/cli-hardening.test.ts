@@ -154,6 +154,25 @@ describe('decode hides secrets in every spelling a module accepts or a log carri
     expect(raws).toContain('AT+QMTCFG="aliau');
   });
 
+  it('a command broken over three lines, over empty lines, or in a log with bare > and < markers', async () => {
+    // Found by a second outside probe: each printed its secret (the last one, in the line before its command).
+    const cases = [
+      'AT+QMT\r\nCONN\r\n=0,"id","user","Zq9SecretA"\r\nOK\r\n',
+      'AT+QMTCONN=0,"id","user"\r\r\n,"Zq9SecretQ"\r\r\nOK\r\r\n',
+      'AT+QMTCONN\r\r\n=0,"id","user","Zq9SecretS"\r\r\nOK\r\r\n',
+      'AT+QMTCFG="aliauthx",0,"pk",\r\n"dn","Zq9Unk01"\r\nOK\r\n',
+      '[10:00:00.000] < +QMTRECV: 0,1,"t","Zq9SecretE"\n[10:00:00.001] > AT+QMTCONN=0,"id","user",\n' +
+        '[10:00:00.002] > "Zq9SecretE"\n[10:00:00.100] < OK\n',
+    ];
+    for (const log of cases) {
+      for (const args of [['-'], ['-', '--json']]) {
+        const result = await decode(args, log);
+        expect(result.code).toBe(0);
+        expect(result.stdout, log).not.toMatch(/Zq9\w+/);
+      }
+    }
+  });
+
   it('keeps the structure: each secret field masked on its own, an empty secret stays empty', async () => {
     const log = ['AT+CPIN="12345678","4321"', 'OK', 'AT+QMTCONN=0,"id","user",""', 'OK', ''].join('\r\n');
     const result = await decode(['-', '--json'], log);

@@ -205,9 +205,14 @@ export class LogScan {
   }
 
   private fullLine(text: string): void {
-    const line = parseLogLine(text, this.number, false);
+    // Lines are read as the second pass reads them: with bare `>` / `<` markers once the log is known to use them
+    // (read as prompts, they would end what the line before left open, and its secret would not be learnt).
+    let line = parseLogLine(text, this.number, this.arrows);
     // `<stamp> < ...` (a bare `<` is left in the body when markers are not expected): the log uses arrows.
-    if (!this.arrows && line.time !== null && line.body.startsWith('<') && marksArrow(text)) this.arrows = true;
+    if (!this.arrows && line.time !== null && line.body.startsWith('<') && marksArrow(text)) {
+      this.arrows = true;
+      line = parseLogLine(text, this.number, true);
+    }
     if (line.time !== null && line.time.length > this.timeWidth) this.timeWidth = line.time.length;
     const whole = line.body === '' && line.comment !== null ? `//${line.comment}` : line.body;
     if (this.keys.line(whole) !== whole) return;

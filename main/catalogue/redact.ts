@@ -676,6 +676,11 @@ export class LineRedactor {
     return redaction;
   }
 
+  /** Whether the last line ended inside a quoted parameter of a command (its rest is on the next line). */
+  get inQuote(): boolean {
+    return this.pending.carry?.inQuote === true;
+  }
+
   /** Whether the last line left a command open (its next parameter, or the rest of its name, may be next). */
   get continuing(): boolean {
     return this.pending !== NONE;

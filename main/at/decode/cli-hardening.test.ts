@@ -163,6 +163,8 @@ describe('decode hides secrets in every spelling a module accepts or a log carri
       'AT+QMTCFG="aliauthx",0,"pk",\r\n"dn","Zq9Unk01"\r\nOK\r\n',
       '[10:00:00.000] < +QMTRECV: 0,1,"t","Zq9SecretE"\n[10:00:00.001] > AT+QMTCONN=0,"id","user",\n' +
         '[10:00:00.002] > "Zq9SecretE"\n[10:00:00.100] < OK\n',
+      // A wrapped secret that holds ` //`: its rest is no comment.
+      'AT+QMTCONN=0,"id","user","Zq9Pa\r\nss //Zq9Word"\r\nOK\r\n',
     ];
     for (const log of cases) {
       for (const args of [['-'], ['-', '--json']]) {

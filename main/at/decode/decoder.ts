@@ -207,11 +207,11 @@ export class LogScan {
   private fullLine(text: string): void {
     // Lines are read as the second pass reads them: with bare `>` / `<` markers once the log is known to use them
     // (read as prompts, they would end what the line before left open, and its secret would not be learnt).
-    let line = parseLogLine(text, this.number, this.arrows);
+    let line = parseLogLine(text, this.number, this.arrows, this.redactor.inQuote);
     // `<stamp> < ...` (a bare `<` is left in the body when markers are not expected): the log uses arrows.
     if (!this.arrows && line.time !== null && line.body.startsWith('<') && marksArrow(text)) {
       this.arrows = true;
-      line = parseLogLine(text, this.number, true);
+      line = parseLogLine(text, this.number, true, this.redactor.inQuote);
     }
     if (line.time !== null && line.time.length > this.timeWidth) this.timeWidth = line.time.length;
     const whole = line.body === '' && line.comment !== null ? `//${line.comment}` : line.body;
@@ -276,7 +276,7 @@ export class LogDecoder {
 
   private logLine(text: string, dropped: number, ending: number): void {
     this.number++;
-    const line = parseLogLine(text, this.number, this.arrows);
+    const line = parseLogLine(text, this.number, this.arrows, this.redactor.inQuote);
     if (line.timeMs !== null) this.lastTimeMs = line.timeMs;
     // The private key check comes before anything else: base64 key lines may start with `//`, which would
     // otherwise be taken for a comment and printed.

@@ -370,12 +370,14 @@ function cleanBody(text: string): string {
  * Splits off a `//` annotation: a whole-line comment, or one after whitespace outside any quoted string (so a
  * topic or URL such as `"mqtt://host"` is never cut).
  */
-function splitComment(text: string): { body: string; comment: string | null } {
+function splitComment(text: string, inQuote: boolean): { body: string; comment: string | null } {
   if (!text.includes('//')) return { body: text, comment: null };
   // A whole-line comment is kept as written after its `//` (`// note` stays `// note`); a trailing note is trimmed
   // (it is shown after `  // `).
-  if (text.trimStart().startsWith('//')) return { body: '', comment: text.trimStart().slice(2).trimEnd() };
-  let quoted = false;
+  if (!inQuote && text.trimStart().startsWith('//')) {
+    return { body: '', comment: text.trimStart().slice(2).trimEnd() };
+  }
+  let quoted = inQuote;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '"') quoted = !quoted;
@@ -386,8 +388,11 @@ function splitComment(text: string): { body: string; comment: string | null } {
   return { body: text, comment: null };
 }
 
-/** Splits one line into its decorations and its body. */
-export function parseLogLine(raw: string, number: number, arrowMarkers: boolean): LogLine {
+/**
+ * Splits one line into its decorations and its body. `inQuote`: the line before left a quoted parameter open (a
+ * secret wrapped onto this line), so a `//` before its closing quote is part of it, not a comment.
+ */
+export function parseLogLine(raw: string, number: number, arrowMarkers: boolean, inQuote = false): LogLine {
   // Indentation is decoration too: an indented command is still a command (and still has its secrets redacted).
   const line = raw.trimStart();
   const stamp = parseStamp(line);
@@ -416,7 +421,7 @@ export function parseLogLine(raw: string, number: number, arrowMarkers: boolean)
       rest = rest.slice(arrow[0].length);
     }
   }
-  const { body, comment } = splitComment(cleanBody(rest));
+  const { body, comment } = splitComment(cleanBody(rest), inQuote);
   return {
     number,
     time: stamp?.time ?? null,

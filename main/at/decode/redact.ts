@@ -11,6 +11,11 @@ export class LogRedactor {
 
   constructor(readonly secrets: SecretMask = new SecretMask()) {}
 
+  /** The last line ended inside a quoted parameter: the next line starts inside its quotes. */
+  get inQuote(): boolean {
+    return this.rules.inQuote;
+  }
+
   /** The last line left a command open: the next line may hold the rest of its secret. */
   get continuing(): boolean {
     return this.rules.continuing;

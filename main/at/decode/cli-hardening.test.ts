@@ -163,6 +163,9 @@ describe('decode hides secrets in every spelling a module accepts or a log carri
       'AT+QMTCFG="aliauthx",0,"pk",\r\n"dn","Zq9Unk01"\r\nOK\r\n',
       '[10:00:00.000] < +QMTRECV: 0,1,"t","Zq9SecretE"\n[10:00:00.001] > AT+QMTCONN=0,"id","user",\n' +
         '[10:00:00.002] > "Zq9SecretE"\n[10:00:00.100] < OK\n',
+      // A hex-mode payload that spells a secret the log holds as text ('Zq9SecretX').
+      'AT+QMTCONN=0,"id","user","Zq9SecretX"\r\nOK\r\n+QMTRECV: 0,4,"t","5A713953656372657458"\r\n' +
+        '+QMTRECV: 0,5,"t","5a713953656372657458"\r\n',
       // A wrapped secret that holds ` //`: its rest is no comment.
       'AT+QMTCONN=0,"id","user","Zq9Pa\r\nss //Zq9Word"\r\nOK\r\n',
     ];
@@ -170,7 +173,7 @@ describe('decode hides secrets in every spelling a module accepts or a log carri
       for (const args of [['-'], ['-', '--json']]) {
         const result = await decode(args, log);
         expect(result.code).toBe(0);
-        expect(result.stdout, log).not.toMatch(/Zq9\w+/);
+        expect(result.stdout, log).not.toMatch(/Zq9\w+|5A713953656372657458/i);
       }
     }
   });

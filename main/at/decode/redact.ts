@@ -1,4 +1,11 @@
-import { LineRedactor, mayHoldSecret, redact, SecretMask } from '../../catalogue';
+import { LineRedactor, mayHoldSecret, redact, REDACTED, SecretMask } from '../../catalogue';
+
+/**
+ * A run of hex digits of 4 bytes or more, whole (no hex digit before or after it): a payload in hex mode
+ * (AT+QMTCFG="dataformat" or "send/mode" 1) may spell a secret the log holds elsewhere as text.
+ */
+const HEX_RUN = /(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){4,}(?![0-9A-Fa-f])/g;
+const HEX_DIGITS = /[0-9A-Fa-f]{8}/;
 
 /**
  * Redaction of a captured log: the catalogue's redactor (main/catalogue/redact.ts) line by line, following a
@@ -23,10 +30,24 @@ export class LogRedactor {
 
   /** One line of the AT stream: the rules (with what the previous line left open), then the known secrets. */
   line(text: string): string {
-    if (!this.rules.continuing && !mayHoldSecret(text)) return this.secrets.mask(text);
+    if (!this.rules.continuing && !mayHoldSecret(text)) return this.masked(text);
     const { text: redacted, secrets } = this.rules.line(text);
     for (const secret of secrets) this.secrets.add(secret);
-    return this.secrets.mask(redacted);
+    return this.masked(redacted);
+  }
+
+  /** The known secrets masked as text, and a run of hex digits that spells one hidden whole. */
+  private masked(text: string): string {
+    const masked = this.secrets.mask(text);
+    if (this.secrets.size === 0 || !HEX_DIGITS.test(masked)) return masked;
+    return masked.replace(HEX_RUN, (run) => {
+      const bytes = Buffer.from(run, 'hex');
+      const spelt = bytes.toString('utf8');
+      return this.secrets.mask(spelt) === spelt &&
+        this.secrets.mask(bytes.toString('latin1')) === bytes.toString('latin1')
+        ? run
+        : REDACTED;
+    });
   }
 
   /** Learns the secrets of a line of the stream (a first pass: nothing is shown). */
@@ -44,7 +65,7 @@ export class LogRedactor {
   text(text: string): string {
     const { text: redacted, secrets } = redact(text);
     for (const secret of secrets) this.secrets.add(secret);
-    return this.secrets.mask(redacted);
+    return this.masked(redacted);
   }
 }
 

@@ -469,3 +469,43 @@ describe('decode shows a log as it is written (outside probe)', { timeout: 120_0
     }
   });
 });
+
+describe('decode says where a payload whose end never comes took lines (outside probe)', { timeout: 120_000 }, () => {
+  it('a +QMTRECV whose announced length runs past the end of the log is shown, with what it took', async () => {
+    const log =
+      '+QMTRECV: 0,5,"t",6000,"short"\r\nAT+CSQ\r\n+CSQ: 20,99\r\nOK\r\nAT+QMTPUBEX=0,0,0,0,"t",5\r\n> hello\r\nOK\r\n' +
+      '+QMTPUBEX: 0,0,0\r\n';
+    const text = await decode(['-'], log);
+    expect(text.stdout).toContain('+QMTRECV: 0,5,"t",6000,');
+    expect(text.stdout).toMatch(/announced 6000 bytes and the log ended after \d+/);
+    const events = jsonEvents((await decode(['-', '--json'], log)).stdout);
+    const recv = events.find((e) => e.name === '+QMTRECV');
+    expect(recv?.line).toBe(1);
+    expect(recv?.decoded).toMatchObject({ payloadLength: 6000, unmetBytes: true });
+  });
+
+  it('AT+QFUPL whose announced length never comes says how much of it is in the log and which lines it took', async () => {
+    const log = 'AT+QFUPL="UFS:a.txt",5000\r\nCONNECT\r\nline one\r\nline two\r\nAT+CSQ\r\nAT+CREG?\r\n';
+    const text = await decode(['-'], log);
+    expect(text.stdout).not.toContain('(5000 bytes announced) are in the log');
+    expect(text.stdout).toContain('36 of 5000 announced bytes');
+    expect(text.stdout).toContain('the 4 lines after CONNECT are counted as file data, the last of them at line 6');
+    const data = jsonEvents((await decode(['-', '--json'], log)).stdout).find((e) => e.kind === 'data');
+    expect(data?.decoded).toMatchObject({ expectedBytes: 5000, loggedBytes: 36, lines: 4, firstLine: 3, lastLine: 6 });
+  });
+
+  it('AT+QFTPPUT to COM: without +++ and AT+CMGS without Ctrl+Z say so', async () => {
+    const ftp = 'AT+QFTPPUT="a.txt","COM:",0\r\nCONNECT\r\nabc\r\nAT+CSQ\r\nAT+CREG?\r\n';
+    const ftpText = await decode(['-'], ftp);
+    expect(ftpText.stdout).toContain(
+      'No +++ in the log: the 3 lines after CONNECT are counted as file data, the last of them at line 5',
+    );
+    const ftpData = jsonEvents((await decode(['-', '--json'], ftp)).stdout).find((e) => e.kind === 'data');
+    expect(ftpData?.decoded).toMatchObject({ lines: 3, firstLine: 3, lastLine: 5 });
+    const sms = 'AT+CMGS="+123"\r\n> hi there\r\nAT+CSQ\r\n';
+    const smsText = await decode(['-'], sms);
+    expect(smsText.stdout).toContain(
+      'No Ctrl+Z or ESC in the log: the 2 lines after the prompt are counted as payload, the last of them at line 3',
+    );
+  });
+});

@@ -121,7 +121,12 @@ interface DataPhase {
   endedBy: 'ctrl-z' | 'esc' | 'escape' | null;
   /** Line number of the first line after the prompt or CONNECT, where the data starts. */
   readonly firstLine: number;
+  /** Line number of the last payload line so far. */
+  lastLine: number;
 }
+
+/** What ended a data phase before its announced length or its end marker: the log's end or the module's answer. */
+type CutShort = 'end of log' | 'answer' | null;
 
 /** Longest payload text shown (the rest is counted). */
 const MAX_SHOWN = 64 * 1024;
@@ -265,7 +270,7 @@ export class LogDecoder {
   /** The end of the log: everything still held is decided and handed on. */
   end(): void {
     for (const { text, dropped, ending } of this.splitter.end()) this.logLine(text, dropped, ending);
-    this.endData();
+    this.endData('end of log');
     // Whatever the parser still holds (a line without its ending) is flushed as a last line.
     this.emitParsed(this.parser.push(encoder.encode('\r\n')));
     this.closeCurrent();
@@ -340,7 +345,7 @@ export class LogDecoder {
         this.onDataLine(data, body, raw, ending);
         return;
       }
-      this.endData();
+      this.endData('answer');
     }
     if (/^AT/i.test(body)) {
       this.onCommand(body);
@@ -409,6 +414,7 @@ export class LogDecoder {
     data.bytes += data.pendingEnding + byteLength(raw.slice(0, at));
     data.pendingEnding = 0;
     data.lines++;
+    data.lastLine = this.line.number;
     this.endData();
     const rest = shownAt < 0 ? '' : body.slice(shownAt + (data.endedBy === 'escape' ? 3 : 1));
     if (rest.trim() !== '') this.onLine(rest, rest, ending);
@@ -419,6 +425,7 @@ export class LogDecoder {
     data.bytes += data.pendingEnding + bytes;
     data.pendingEnding = ending;
     data.lines++;
+    data.lastLine = this.line.number;
     if (data.expected === null) return;
     if (data.bytes >= data.expected) {
       data.pendingEnding = 0;
@@ -493,12 +500,17 @@ export class LogDecoder {
       hidden: false,
       endedBy: null,
       firstLine,
+      lastLine: firstLine,
     };
     return true;
   }
 
-  /** Ends a payload phase: one data event with its size (file contents are never shown, payload text is). */
-  private endData(): void {
+  /**
+   * Ends a payload phase: one data event with its size (file contents are never shown, payload text is). `cut`
+   * says what ended it when that was not its end marker or announced length: the end of the log or the module's
+   * answer. Then, if the phase took any lines, the event says which (they may be commands the log went on to).
+   */
+  private endData(cut: CutShort = null): void {
     const data = this.data;
     if (!data) return;
     this.data = null;
@@ -506,6 +518,13 @@ export class LogDecoder {
     const what = data.after === 'prompt' ? 'payload' : 'file contents';
     const decoded: Record<string, unknown> =
       data.expected === null ? { loggedBytes: data.bytes } : { expectedBytes: data.expected, loggedBytes: data.bytes };
+    const short = this.shortNote(data, cut);
+    if (short !== null) {
+      decoded.endedBy = cut;
+      decoded.lines = data.lines;
+      decoded.firstLine = data.firstLine;
+      decoded.lastLine = data.lastLine;
+    }
     const draft = this.event(
       'data',
       data.after === 'prompt' ? 'payload' : 'file data',
@@ -519,7 +538,9 @@ export class LogDecoder {
       const size =
         data.expected === null
           ? `${data.bytes} bytes${endedBy === '' ? '' : `, ${endedBy}`}`
-          : `${data.expected} bytes announced`;
+          : short !== null
+            ? `${data.bytes} of ${data.expected} announced bytes`
+            : `${data.expected} bytes announced`;
       sentence = `The file contents (${size}) are in the log; not shown.`;
     } else {
       const announced = data.expected === null ? '' : ` (${data.expected} bytes announced)`;
@@ -531,8 +552,34 @@ export class LogDecoder {
             : `${data.bytes} of ${data.expected} announced bytes are in the log`;
       sentence += `${endedBy === '' ? '' : `, ${endedBy}`}.`;
     }
-    draft.explanation = sentence;
+    draft.explanation = short === null ? sentence : `${sentence} ${short}`;
     this.emit(draft).line = data.firstLine;
+  }
+
+  /**
+   * What to say of a phase that took lines and ended short of its announced length, or without its end marker:
+   * which lines it took and why they were read as data. Null when it ended as it should.
+   */
+  private shortNote(data: DataPhase, cut: CutShort): string | null {
+    if (cut === null || data.lines === 0 || data.endedBy !== null) return null;
+    const where = cut === 'end of log' ? 'in the log' : "before the module's answer";
+    let missing: string;
+    if (data.expected !== null) {
+      if (data.bytes >= data.expected) return null;
+      missing =
+        cut === 'end of log'
+          ? 'The log ends before the announced length'
+          : `The module answers before the announced length`;
+    } else if (data.end === 'escape') missing = `No +++ ${where}`;
+    else if (data.end === 'ctrl-z') missing = `No Ctrl+Z or ESC ${where}`;
+    else return null;
+    const after = data.after === 'prompt' ? 'the prompt' : 'CONNECT';
+    const as = data.after === 'prompt' ? 'payload' : 'file data';
+    const taken =
+      data.lines === 1
+        ? `the line after ${after} is counted as ${as}, at line ${data.lastLine}`
+        : `the ${data.lines} lines after ${after} are counted as ${as}, the last of them at line ${data.lastLine}`;
+    return `${missing}: ${taken}.`;
   }
 
   private emitParsed(events: readonly AtEvent[]): void {

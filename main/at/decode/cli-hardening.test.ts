@@ -481,7 +481,13 @@ describe('decode says where a payload whose end never comes took lines (outside 
     const events = jsonEvents((await decode(['-', '--json'], log)).stdout);
     const recv = events.find((e) => e.name === '+QMTRECV');
     expect(recv?.line).toBe(1);
-    expect(recv?.decoded).toMatchObject({ payloadLength: 6000, unmetBytes: true });
+    expect(recv?.decoded).toMatchObject({
+      payloadLength: 6000,
+      endedBy: 'end of log',
+      lines: 4,
+      firstLine: 1,
+      lastLine: 8,
+    });
   });
 
   it('AT+QFUPL whose announced length never comes says how much of it is in the log and which lines it took', async () => {

@@ -248,6 +248,8 @@ export class LogDecoder {
   private line: LogLine = { number: 0, time: null, timeMs: null, direction: null, body: '', comment: null };
   /** The redacted `//` note of the current line. */
   private note: string | null = null;
+  /** The +QMTRECV message the parser is taking: its header's line, and the lines it took so far (and the last). */
+  private recvTaking: { readonly line: number; lines: number; last: number } | null = null;
   /** Lines of a +QMTRECV message went to the parser as logged (unmasked): what it says next must be masked. */
   private rawFed = false;
   private readonly onSplit = (text: string, dropped: number, ending: number): void => {
@@ -271,8 +273,11 @@ export class LogDecoder {
   end(): void {
     for (const { text, dropped, ending } of this.splitter.end()) this.logLine(text, dropped, ending);
     this.endData('end of log');
-    // Whatever the parser still holds (a line without its ending) is flushed as a last line.
-    this.emitParsed(this.parser.push(encoder.encode('\r\n')));
+    // A message the parser still takes ends here, short of its end; else whatever the parser still holds (a line
+    // without its ending) is flushed as a last line.
+    const cut = this.parser.endHold();
+    if (cut.length > 0) this.emitParsed(cut);
+    else this.emitParsed(this.parser.push(encoder.encode('\r\n')));
     this.closeCurrent();
     this.finishPending();
     this.open.clear();
@@ -374,12 +379,21 @@ export class LogDecoder {
       hold === 'recv-counted' ||
       hold === 'recv-quoted' ||
       (hold === null && body.charCodeAt(0) === 0x2b && /^\+QMTRECV:/i.test(body));
-    if (!recv || raw === body) {
-      this.emitParsed(this.parser.pushLine(body));
-      return;
+    const taking = this.recvTaking;
+    if (hold !== null && taking !== null) {
+      taking.lines++;
+      taking.last = this.line.number;
     }
-    this.rawFed = true;
-    this.emitParsed(this.parser.pushLine(raw));
+    if (!recv || raw === body) this.emitParsed(this.parser.pushLine(body));
+    else {
+      this.rawFed = true;
+      this.emitParsed(this.parser.pushLine(raw));
+    }
+    const now = this.parser.hold;
+    if (now === null) this.recvTaking = null;
+    else if (hold === null && (now === 'recv-counted' || now === 'recv-quoted')) {
+      this.recvTaking = { line: this.line.number, lines: 0, last: this.line.number };
+    }
   }
 
   /** Whether a line ends the data phase: the module speaking (an answer, a result) after the host's bytes. */
@@ -582,6 +596,41 @@ export class LogDecoder {
     return `${missing}: ${taken}.`;
   }
 
+  /**
+   * A message the log ended inside (see LogDecoder.end): where its header is, what it took and a note saying so.
+   * Null for a message that came whole.
+   */
+  private recvCut(
+    event: Extract<AtEvent, { kind: 'recv' }>,
+  ): { line: number; note: string; decoded: Record<string, unknown> } | null {
+    const taking = this.recvTaking;
+    if (taking === null || this.parser.hold !== null) return null;
+    const logged = event.payload.length;
+    if (event.payloadLength !== null && logged >= event.payloadLength) return null;
+    this.recvTaking = null;
+    const lines =
+      taking.lines === 0
+        ? ''
+        : taking.lines === 1
+          ? `, so the line after its header (line ${taking.last}) was read as its payload`
+          : `, so the ${taking.lines} lines after its header (the last at line ${taking.last}) were read as its payload`;
+    const note =
+      event.payloadLength === null
+        ? `The log ended before the message's closing quote${lines}.`
+        : `The message announced ${event.payloadLength} bytes and the log ended after ${logged}${lines}.`;
+    return {
+      line: taking.line,
+      note,
+      decoded: {
+        loggedBytes: logged,
+        endedBy: 'end of log',
+        lines: taking.lines,
+        firstLine: taking.line,
+        lastLine: taking.last,
+      },
+    };
+  }
+
   private emitParsed(events: readonly AtEvent[]): void {
     for (const event of events) this.onParsed(this.rawFed ? this.masked(event) : event);
     if (this.rawFed && this.parser.hold === null) this.rawFed = false;
@@ -646,7 +695,14 @@ export class LogDecoder {
           payloadLength: event.payloadLength,
           payload: mask(utf8.decode(event.payload)),
         };
-        this.emit(explained(fields, { ...explanation, summary: mask(explanation.summary) }));
+        const cut = this.recvCut(event);
+        if (cut === null) {
+          this.emit(explained(fields, { ...explanation, summary: mask(explanation.summary) }));
+          return;
+        }
+        Object.assign(fields.decoded, cut.decoded);
+        const summary = `${mask(explanation.summary)} ${cut.note}`;
+        this.emit(explained(fields, { ...explanation, summary, severity: 'warning' })).line = cut.line;
         return;
       }
       case 'prompt':

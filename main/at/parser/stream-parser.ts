@@ -221,6 +221,21 @@ export class AtStreamParser {
     return [{ kind: 'unknown', raw, reason: 'abandoned' }];
   }
 
+  /**
+   * The input ended (a captured log's end) while a +QMTRECV message was being taken: the message as far as it
+   * came, as a `recv` event whose payload is shorter than its `payloadLength` (counted) or was never closed by its
+   * quote (quoted); the parser reads lines again. Nothing when no message is held.
+   */
+  endHold(): AtEvent[] {
+    const hold = this.hold;
+    if (hold !== 'recv-counted' && hold !== 'recv-quoted') return [];
+    const out: AtEvent[] = [];
+    this.pendingQuote = false;
+    this.dataTarget = 0;
+    this.emitRecv(out);
+    return out;
+  }
+
   /** Bytes the parser holds on to (line and payload buffers): never more than MAX_RETAINED. */
   get retainedBytes(): number {
     return this.line.length + this.data.length;

@@ -490,6 +490,13 @@ describe('decode says where a payload whose end never comes took lines (outside 
     });
   });
 
+  it('a +QMTRECV without length whose closing quote never comes is shown at its header line, with a note', async () => {
+    const log = '+QMTRECV: 0,5,"t","abc\r\nOK\r\nmore\r\n';
+    const recv = jsonEvents((await decode(['-', '--json'], log)).stdout).find((e) => e.name === '+QMTRECV');
+    expect(recv?.line).toBe(1);
+    expect(recv?.explanation).toContain("The log ended before the message's closing quote, so the 2 lines after");
+  });
+
   it('AT+QFUPL whose announced length never comes says how much of it is in the log and which lines it took', async () => {
     const log = 'AT+QFUPL="UFS:a.txt",5000\r\nCONNECT\r\nline one\r\nline two\r\nAT+CSQ\r\nAT+CREG?\r\n';
     const text = await decode(['-'], log);

@@ -702,7 +702,8 @@ export class LogDecoder {
         }
         Object.assign(fields.decoded, cut.decoded);
         const summary = `${mask(explanation.summary)} ${cut.note}`;
-        this.emit(explained(fields, { ...explanation, summary, severity: 'warning' })).line = cut.line;
+        fields.line = cut.line;
+        this.emit(explained(fields, { ...explanation, summary, severity: 'warning' }));
         return;
       }
       case 'prompt':

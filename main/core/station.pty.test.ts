@@ -206,12 +206,22 @@ describe('units that go and come back (issue 8 item 7)', () => {
     await mkdir(devDir);
     await mkdir(noUdev);
     const fallbacks: string[] = [];
+    // Told of every listing: each scan asks udev (udevEveryMs 0) and falls back to the device folder, udevadm missing.
+    let onListing: (() => void) | null = null;
     const watcher = new PortWatcher(station, {
       paths: [],
       scan: true,
       intervalMs: 50,
+      udevEveryMs: 0,
       open: (path) => SerialTransport.open({ path, presenceCheckMs: 50 }),
-      listing: { devDir, env: { PATH: noUdev }, onFallback: (reason) => fallbacks.push(reason) },
+      listing: {
+        devDir,
+        env: { PATH: noUdev },
+        onFallback: (reason) => {
+          fallbacks.push(reason);
+          onListing?.();
+        },
+      },
     });
     cleanups.push(() => watcher.dispose());
     await watcher.start();
@@ -225,6 +235,17 @@ describe('units that go and come back (issue 8 item 7)', () => {
 
     await unit.unplug();
     await waitForModule(station, port, (m) => m.connection === 'gone');
+    // Its link is left dangling (as a udev symlink can be): the unit stays gone through whole scans, it is not
+    // opened and failed on each (that put it in error, with a growing delay before the next try).
+    await new Promise<void>((resolve) => {
+      let listings = 3;
+      onListing = () => {
+        if (--listings > 0) return;
+        onListing = null;
+        resolve();
+      };
+    });
+    expect(station.get(port)?.connection).toBe('gone');
     await unit.replug();
     const back = await waitForModule(station, port, (m) => m.connection === 'ready');
     expect(back.imei).toBe(unit.module.identity.imei);

@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,18 @@ describe('listSerialPorts', () => {
     expect(ports.every((port) => port.source === 'scan' && port.available)).toBe(true);
     expect(reasons).toHaveLength(1);
     expect(reasons[0]).toContain('udev port listing failed');
+  });
+
+  it('lists a scanned name whose device is gone (a dangling link) as not available', async () => {
+    const dir = join(root, 'dev-dangling');
+    await mkdir(dir);
+    await symlink(join(root, 'no-such-pty'), join(dir, 'ttyUSB0'));
+    await symlink(ptys.a, join(dir, 'ttyUSB1'));
+    const ports = await listSerialPorts({ env: { PATH: await pathWithUdevadm('none-dangling', null) }, devDir: dir });
+    expect(ports.map(({ path, available }) => ({ path, available }))).toEqual([
+      { path: join(dir, 'ttyUSB0'), available: false },
+      { path: join(dir, 'ttyUSB1'), available: true },
+    ]);
   });
 
   it('uses udev data when udevadm answers', async () => {

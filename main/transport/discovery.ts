@@ -144,10 +144,13 @@ async function scanDeviceFolder(devDir: string): Promise<SerialPortInfo[]> {
   } catch {
     return [];
   }
-  return names
+  // A name whose device is gone (a link left dangling) is not available: its unit stays `gone` until the device is
+  // back, instead of failing to open on every scan.
+  const paths = names
     .filter((name) => SCANNED.test(name))
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
-    .map((name) => ({ path: join(devDir, name), source: 'scan', available: true }));
+    .map((name) => join(devDir, name));
+  return Promise.all(paths.map(async (path) => ({ path, source: 'scan', available: await exists(path) })));
 }
 
 async function exists(path: string): Promise<boolean> {
